@@ -1,0 +1,26 @@
+namespace OneTimeNotif.Configuration;
+
+/// <summary>The Meta app and Pages this deployment serves, bound from the <c>Messenger</c> section.</summary>
+public sealed class MessengerOptions
+{
+    public const string SectionName = "Messenger";
+
+    /// <summary>Keys webhook signatures and <c>appsecret_proof</c>.</summary>
+    public string AppSecret { get; set; } = "";
+
+    /// <summary>The token typed into Meta's webhook settings; echoed back by Meta in the GET handshake.</summary>
+    public string VerifyToken { get; set; } = "";
+
+    /// <summary>Page access tokens by Page ID.</summary>
+    public Dictionary<string, PageOptions> Pages { get; set; } = [];
+
+    public Uri GraphBaseUrl { get; set; } = new("https://graph.facebook.com");
+
+    /// <summary>Graph API version such as <c>v21.0</c>. Meta retires versions, so it is never a literal in code.</summary>
+    public string GraphApiVersion { get; set; } = "";
+}
+
+public sealed class PageOptions
+{
+    public string AccessToken { get; set; } = "";
+}

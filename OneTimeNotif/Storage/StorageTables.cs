@@ -1,0 +1,30 @@
+using Azure.Data.Tables;
+
+namespace OneTimeNotif.Storage;
+
+/// <summary>The tables OneTimeNotif owns, created on first use so a fresh storage account needs no set-up step.</summary>
+public sealed class StorageTables(TableServiceClient service)
+{
+    public const string TokensTableName = "OtnTokens";
+    public const string ExpiriesTableName = "OtnTokenExpiries";
+
+    private volatile bool _created;
+
+    public TableClient Tokens { get; } = service.GetTableClient(TokensTableName);
+
+    /// <summary>Tokens by expiry day, so the purge reads what has expired rather than everything stored.</summary>
+    public TableClient Expiries { get; } = service.GetTableClient(ExpiriesTableName);
+
+    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (_created)
+        {
+            return;
+        }
+        // Creating twice is harmless (CreateIfNotExists), so racing callers need no lock; a failure is not
+        // remembered, so the next request tries again once storage is back.
+        await Tokens.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await Expiries.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        _created = true;
+    }
+}

@@ -1,0 +1,20 @@
+namespace OneTimeNotif.Tokens;
+
+/// <summary>A token as the store holds it.</summary>
+public sealed record StoredToken(
+    string PageId,
+    string Psid,
+    string Payload,
+    string Token,
+    DateTimeOffset OptedInAt,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset? SpentAt,
+    string RowKey)
+{
+    public bool IsLiveAt(DateTimeOffset now) => SpentAt is null && ExpiresAt > now;
+
+    public override string ToString() => $"StoredToken {{ PageId = {PageId}, Psid = {Psid}, ExpiresAt = {ExpiresAt:O} }}";
+}
+
+/// <summary>What one save did: new tokens stored, and tokens that were already there (Meta re-delivers events).</summary>
+public readonly record struct SaveResult(int Stored, int AlreadyStored);

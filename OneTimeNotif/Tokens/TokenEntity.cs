@@ -1,0 +1,37 @@
+using Azure;
+using Azure.Data.Tables;
+
+namespace OneTimeNotif.Tokens;
+
+/// <summary>One stored opt-in token in the <c>OtnTokens</c> table.</summary>
+internal sealed class TokenEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string PageId { get; set; } = "";
+    public string Psid { get; set; } = "";
+    public string Payload { get; set; } = "";
+    public string Token { get; set; } = "";
+    public DateTimeOffset OptedInAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>Set once Meta accepted a message for this token, or refused the token; a spent token is never sent again.</summary>
+    public DateTimeOffset? SpentAt { get; set; }
+
+    public static TokenEntity From(OptIn optIn) => new()
+    {
+        PartitionKey = TokenKeys.Partition(optIn.PageId, optIn.Payload),
+        RowKey = TokenKeys.Row(optIn.Psid, optIn.Token),
+        PageId = optIn.PageId,
+        Psid = optIn.Psid,
+        Payload = optIn.Payload,
+        Token = optIn.Token,
+        OptedInAt = optIn.OptedInAt,
+        ExpiresAt = optIn.ExpiresAt,
+    };
+
+    public StoredToken ToStoredToken() => new(PageId, Psid, Payload, Token, OptedInAt, ExpiresAt, SpentAt, RowKey);
+}

@@ -1,0 +1,125 @@
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using OneTimeNotif.Storage;
+
+namespace OneTimeNotif.Tokens;
+
+/// <summary>Durable home of every opt-in token: Meta shows a token once and offers no API to list them later.</summary>
+public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore> logger)
+{
+    /// <summary>Table Storage's limit on one entity-group transaction.</summary>
+    private const int MaxTransactionSize = 100;
+
+    /// <summary>Partitions are independent in Table Storage, so writing several at once cuts a batch's latency.</summary>
+    private const int MaxParallelPartitions = 8;
+
+    /// <summary>
+    /// Stores every opt-in; returns only once all of them are durable. Saving an opt-in that is already stored
+    /// changes nothing, so Meta's re-deliveries are harmless (and cannot revive a spent token).
+    /// </summary>
+    public async Task<SaveResult> SaveAsync(IReadOnlyCollection<OptIn> optIns, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(optIns);
+        if (optIns.Count == 0)
+        {
+            return default;
+        }
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+
+        var entities = optIns.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
+        // The expiry index first: a token whose index row is missing would never be purged, while an index
+        // row whose token write failed is only a row the purge skips.
+        await WriteExpiryIndexAsync(entities, cancellationToken).ConfigureAwait(false);
+
+        var stored = 0;
+        var chunks = entities.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
+        await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
+            Interlocked.Add(ref stored, await AddTokensAsync(chunk, ct).ConfigureAwait(false))).ConfigureAwait(false);
+
+        var result = new SaveResult(stored, entities.Count - stored);
+        LogSaved(logger, result.Stored, result.AlreadyStored);
+        return result;
+    }
+
+    /// <summary>
+    /// The tokens stored for a topic on a Page, or only <paramref name="psid"/>'s, spent and expired ones included:
+    /// one partition range read.
+    /// </summary>
+    public async IAsyncEnumerable<StoredToken> GetTokensAsync(
+        string pageId,
+        string payload,
+        string? psid = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pageId);
+        ArgumentNullException.ThrowIfNull(payload);
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+
+        var prefix = psid is null ? TokenKeys.AllTokensRowPrefix : TokenKeys.UserRowPrefix(psid);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {TokenKeys.Partition(pageId, payload)} and RowKey ge {prefix} and RowKey lt {TokenKeys.PrefixEnd(prefix)}");
+        await foreach (var entity in tables.Tokens.QueryAsync<TokenEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            // Partitions are keyed by a hash of the payload; the stored payload settles a (theoretical) collision.
+            if (entity.Payload == payload)
+            {
+                yield return entity.ToStoredToken();
+            }
+        }
+    }
+
+    private async Task WriteExpiryIndexAsync(List<TokenEntity> tokens, CancellationToken cancellationToken)
+    {
+        var chunks = tokens.Select(TokenExpiryEntity.For).GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
+        await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
+        {
+            var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e));
+            await tables.Expiries.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds one partition's chunk in a single transaction; returns how many were new.</summary>
+    private async Task<int> AddTokensAsync(TokenEntity[] chunk, CancellationToken cancellationToken)
+    {
+        if (chunk.Length > 1)
+        {
+            try
+            {
+                var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e));
+                await tables.Tokens.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                return chunk.Length;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                // Part of the chunk was stored before (a re-delivery): the transaction stored nothing, so add one by one.
+            }
+        }
+        var added = 0;
+        foreach (var entity in chunk)
+        {
+            added += await AddTokenAsync(entity, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+        }
+        return added;
+    }
+
+    private async Task<bool> AddTokenAsync(TokenEntity entity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await tables.Tokens.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    private static ParallelOptions WithCancellation(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = MaxParallelPartitions, CancellationToken = cancellationToken };
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored")]
+    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored);
+}

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using OneTimeNotif.Configuration;
+using OneTimeNotif.Tokens;
+
+namespace OneTimeNotif.Webhook;
+
+/// <summary>
+/// Reads Meta's webhook envelope (<c>{"object":"page","entry":[{"messaging":[...]}]}</c>) and picks out the OTN
+/// opt-ins. It is lenient about everything that is not an OTN opt-in: an unknown event kind or shape is counted
+/// and skipped, because a 4xx for one odd event would make Meta retry, and eventually disable, the whole webhook.
+/// </summary>
+public static class WebhookEnvelope
+{
+    public const string OneTimeNotifOptInType = "one_time_notif_req";
+
+    private static readonly JsonDocumentOptions Strict = new() { AllowTrailingCommas = false, MaxDepth = 64 };
+
+    /// <summary>Reads the opt-ins, or returns false with a reason when the body is not a JSON object.</summary>
+    /// <param name="receivedAt">The opt-in time when neither the event nor its entry carries one.</param>
+    public static bool TryReadOptIns(ReadOnlyMemory<byte> body, DateTimeOffset receivedAt, out OptInBatch batch, out string? error)
+    {
+        batch = new OptInBatch([], 0, 0);
+        try
+        {
+            using var document = JsonDocument.Parse(body, Strict);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                error = "The body must be a JSON object.";
+                return false;
+            }
+            batch = ReadEnvelope(document.RootElement, receivedAt);
+            error = null;
+            return true;
+        }
+        catch (JsonException e)
+        {
+            // JsonException messages give a position, never content, so they are safe to return.
+            error = $"The body is not valid JSON: {e.Message}";
+            return false;
+        }
+    }
+
+    private static OptInBatch ReadEnvelope(JsonElement root, DateTimeOffset receivedAt)
+    {
+        var optIns = new List<OptIn>();
+        int unusable = 0, ignored = 0;
+        // Only Page subscriptions carry Messenger events; Instagram or user-object deliveries are not ours.
+        if (String(root, "object") is not (null or "page") || !root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+        {
+            return new OptInBatch(optIns, 0, 1);
+        }
+        foreach (var entry in entries.EnumerateArray())
+        {
+            if (!TryGetMessaging(entry, out var messaging))
+            {
+                ignored++;
+                continue;
+            }
+            foreach (var item in messaging.EnumerateArray())
+            {
+                switch (ReadOptIn(item, entry, receivedAt, out var optIn))
+                {
+                    case EventKind.OptIn: optIns.Add(optIn!); break;
+                    case EventKind.UnusableOptIn: unusable++; break;
+                    default: ignored++; break;
+                }
+            }
+        }
+        return new OptInBatch(optIns, unusable, ignored);
+    }
+
+    /// <summary>Entries without a messaging array (feed changes, standby...) are not Messenger events.</summary>
+    private static bool TryGetMessaging(JsonElement entry, out JsonElement messaging)
+    {
+        messaging = default;
+        return entry.ValueKind == JsonValueKind.Object
+            && entry.TryGetProperty("messaging", out messaging)
+            && messaging.ValueKind == JsonValueKind.Array;
+    }
+
+    private enum EventKind { Other, OptIn, UnusableOptIn }
+
+    private static EventKind ReadOptIn(JsonElement item, JsonElement entry, DateTimeOffset receivedAt, out OptIn? optIn)
+    {
+        optIn = null;
+        if (item.ValueKind != JsonValueKind.Object
+            || !item.TryGetProperty("optin", out var optin)
+            || optin.ValueKind != JsonValueKind.Object
+            || String(optin, "type") != OneTimeNotifOptInType)
+        {
+            return EventKind.Other;
+        }
+        var token = String(optin, "one_time_notif_token");
+        var psid = Id(item, "sender");
+        var pageId = Id(item, "recipient") ?? String(entry, "id");
+        if (string.IsNullOrEmpty(token) || !MetaId.IsValid(psid) || !MetaId.IsValid(pageId))
+        {
+            return EventKind.UnusableOptIn;
+        }
+        var optedInAt = Milliseconds(item, "timestamp") ?? Milliseconds(entry, "time") ?? receivedAt;
+        optIn = new OptIn(pageId!, psid!, String(optin, "payload") ?? "", token, optedInAt);
+        return EventKind.OptIn;
+    }
+
+    private static string? Id(JsonElement item, string party) =>
+        item.TryGetProperty(party, out var element) && element.ValueKind == JsonValueKind.Object ? String(element, "id") : null;
+
+    private static string? String(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : null;
+
+    /// <summary>Meta's timestamps are Unix milliseconds; out-of-range values are treated as absent.</summary>
+    private static DateTimeOffset? Milliseconds(JsonElement element, string name)
+    {
+        if (element.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty(name, out var value)
+            && value.ValueKind == JsonValueKind.Number
+            && value.TryGetInt64(out var ms)
+            && ms > 0 && ms < DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() - 366L * 24 * 3600 * 1000)
+        {
+            return DateTimeOffset.FromUnixTimeMilliseconds(ms);
+        }
+        return null;
+    }
+}
