@@ -1,9 +1,10 @@
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Configuration;
+using OneTimeNotif.FollowUps;
+using OneTimeNotif.SendApi;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 using OneTimeNotif.Webhook;
@@ -27,13 +28,31 @@ public static class OneTimeNotifRegistration
         services.AddSingleton<WebhookSignature>();
         services.AddSingleton<WebhookVerification>();
         services.AddSingleton<WebhookReceiver>();
+        services.AddSendApi(configuration);
+        services.AddFollowUps(configuration);
         return services;
     }
 
-    /// <summary>The HTTP routes of both hosts, all under <c>/api</c> as Azure Functions puts them.</summary>
-    public static IEndpointRouteBuilder MapOneTimeNotif(this IEndpointRouteBuilder routes)
+    private static void AddSendApi(this IServiceCollection services, IConfiguration configuration)
     {
-        routes.MapWebhook();
-        return routes;
+        services.AddOptions<SendApiOptions>().Bind(configuration.GetSection(SendApiOptions.SectionName))
+            .Validate(o => o.MaxCallsPerSecondPerPage > 0, "SendApi__MaxCallsPerSecondPerPage must be positive.").ValidateOnStart();
+        services.AddSingleton<SendRateLimiter>();
+        // Retries are the follow-up's business (they must reuse the bound token and honour throttling), so the
+        // client itself only gets a timeout.
+        services.AddHttpClient<SendApiClient>((provider, http) =>
+            http.Timeout = provider.GetRequiredService<IOptions<SendApiOptions>>().Value.Timeout);
+    }
+
+    private static void AddFollowUps(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<FollowUpOptions>().Bind(configuration.GetSection(FollowUpOptions.SectionName))
+            .Validate(o => o.SegmentSize is > 0 and <= 1000, "FollowUps__SegmentSize must be between 1 and 1000 (a Table Storage page).")
+            .Validate(o => o.SendConcurrency > 0, "FollowUps__SendConcurrency must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<FollowUpQueueClient>();
+        services.AddSingleton<FollowUpJobs>();
+        services.AddSingleton<FollowUpDelivery>();
+        services.AddSingleton<FollowUpProcessor>();
     }
 }

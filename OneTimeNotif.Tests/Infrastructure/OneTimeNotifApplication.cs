@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -7,6 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.FollowUps;
 using OneTimeNotif.Tokens;
 using OneTimeNotif.Webhook;
 
@@ -21,6 +24,7 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
     public const string AppSecret = "app-secret-5d1e0c7a9b";
     public const string VerifyToken = "verify-token-3f9a2b";
     public const string PageAccessToken = "EAAGpage-access-token-8c2d";
+    public const string ApiKey = "api-key-for-tests-4b7e19";
 
     private readonly Dictionary<string, string?> _settings;
 
@@ -32,6 +36,13 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
             ["Messenger:AppSecret"] = AppSecret,
             ["Messenger:VerifyToken"] = VerifyToken,
             ["Messenger:GraphApiVersion"] = "v23.0",
+            ["Api:Key"] = ApiKey,
+            // Quick polling and retries keep the tests short; the semantics are the production ones.
+            ["extensions:queues:maxPollingInterval"] = "00:00:00.200",
+            ["extensions:queues:visibilityTimeout"] = "00:00:00",
+            ["extensions:queues:processingLease"] = "00:00:05",
+            ["FollowUps:RetryDelay"] = "00:00:00.200",
+            ["FollowUps:MaxRetryDelay"] = "00:00:01",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -44,6 +55,23 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
         : this(azurite.ConnectionString, overrides)
     {
     }
+
+    /// <summary>Settings that point the host at a fake Send API serving <paramref name="pages"/>.</summary>
+    public static Dictionary<string, string?> Serving(FakeSendApiServer fake, params string[] pages)
+    {
+        var settings = new Dictionary<string, string?> { ["Messenger:GraphBaseUrl"] = fake.BaseUrl.ToString() };
+        foreach (var page in pages)
+        {
+            settings[$"Messenger:Pages:{page}:AccessToken"] = PageAccessToken;
+        }
+        return settings;
+    }
+
+    public static FakeSendApiOptions FakeFor(params string[] pages) => new()
+    {
+        AppSecret = AppSecret,
+        PageTokens = pages.ToDictionary(p => p, _ => PageAccessToken),
+    };
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero));
 
@@ -71,6 +99,55 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
             request.Headers.Add(WebhookSignature.HeaderName, signature);
         }
         return await CreateClient().SendAsync(request);
+    }
+
+    public HttpClient CreateKeyedClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("x-functions-key", ApiKey);
+        return client;
+    }
+
+    /// <summary>Opt-ins through the real webhook; returns each user's token.</summary>
+    public async Task<Dictionary<string, string>> OptInAsync(string pageId, string payload, IEnumerable<string> psids, DateTimeOffset? at = null)
+    {
+        var tokens = psids.ToDictionary(p => p, _ => MetaEvents.NewToken());
+        var when = at ?? Time.GetUtcNow().AddDays(-1);
+        var body = MetaEvents.Envelope(MetaEvents.Entry(pageId, [.. tokens.Select(t => MetaEvents.OptIn(pageId, t.Key, payload, t.Value, when))]));
+        var response = await PostWebhookAsync(body);
+        response.EnsureSuccessStatusCode();
+        return tokens;
+    }
+
+    public async Task<HttpResponseMessage> SubmitFollowUpAsync(string json) =>
+        await CreateKeyedClient().PostAsync("/api/followups", new StringContent(json, Encoding.UTF8, "application/json"));
+
+    public async Task<FollowUpStatus?> GetFollowUpStatusAsync(string jobId)
+    {
+        var response = await CreateKeyedClient().GetAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
+        return response.StatusCode == System.Net.HttpStatusCode.NotFound
+            ? null
+            : await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<FollowUpStatus>();
+    }
+
+    /// <summary>Waits until the job is completed or stopped (or fails the test after <paramref name="timeout"/>).</summary>
+    public async Task<FollowUpStatus> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var status = await GetFollowUpStatusAsync(jobId);
+            if (status is { State: JobState.Completed or JobState.Stopped })
+            {
+                return status;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                var problems = Logs.Entries.Where(l => l.Level >= LogLevel.Warning).Select(l => $"{l.Category}: {l.Text}");
+                throw new TimeoutException($"Job {jobId} did not finish: {status}{Environment.NewLine}{string.Join(Environment.NewLine, problems.TakeLast(20))}");
+            }
+            await Task.Delay(100);
+        }
     }
 
     public async Task<List<StoredToken>> GetTokensAsync(string pageId, string payload, string? psid = null)

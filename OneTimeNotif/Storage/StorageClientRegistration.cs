@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,8 @@ internal static class StorageClientRegistration
         {
             clients.AddClient<TableServiceClient, TableClientOptions>((options, provider) =>
                 CreateTableServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value, options));
+            clients.AddClient<QueueServiceClient, QueueClientOptions>((options, provider) =>
+                CreateQueueServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value, options));
             clients.ConfigureDefaults(ConfigureRetries);
         });
         services.AddSingleton<StorageTables>();
@@ -32,6 +35,15 @@ internal static class StorageClientRegistration
         storage.UsesConnectionString
             ? new TableServiceClient(storage.ConnectionString, options)
             : new TableServiceClient(storage.TableServiceUri, CreateCredential(storage), options);
+
+    /// <summary>Jobs are plain UTF-8 JSON on the queue (host.json <c>messageEncoding: none</c>), readable by any producer.</summary>
+    private static QueueServiceClient CreateQueueServiceClient(StorageOptions storage, QueueClientOptions options)
+    {
+        options.MessageEncoding = QueueMessageEncoding.None;
+        return storage.UsesConnectionString
+            ? new QueueServiceClient(storage.ConnectionString, options)
+            : new QueueServiceClient(storage.QueueServiceUri, CreateCredential(storage), options);
+    }
 
     internal static TokenCredential CreateCredential(StorageOptions storage) =>
         string.Equals(storage.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)

@@ -20,7 +20,7 @@ internal sealed class StorageOptionsSetup(IConfiguration configuration) : IConfi
 internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
 {
     public ValidateOptionsResult Validate(string? name, StorageOptions options) =>
-        options.UsesConnectionString || options.TableServiceUri is not null
+        options.UsesConnectionString || (options.TableServiceUri is not null && options.QueueServiceUri is not null)
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(
                 "OtnStorage is required: a storage connection string, or OtnStorage__tableServiceUri and " +

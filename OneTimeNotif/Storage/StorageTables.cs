@@ -7,6 +7,7 @@ public sealed class StorageTables(TableServiceClient service)
 {
     public const string TokensTableName = "OtnTokens";
     public const string ExpiriesTableName = "OtnTokenExpiries";
+    public const string JobsTableName = "OtnFollowUpJobs";
 
     private volatile bool _created;
 
@@ -14,6 +15,9 @@ public sealed class StorageTables(TableServiceClient service)
 
     /// <summary>Tokens by expiry day, so the purge reads what has expired rather than everything stored.</summary>
     public TableClient Expiries { get; } = service.GetTableClient(ExpiriesTableName);
+
+    /// <summary>Follow-up jobs and the segments their fan-outs were split into.</summary>
+    public TableClient Jobs { get; } = service.GetTableClient(JobsTableName);
 
     public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -25,6 +29,7 @@ public sealed class StorageTables(TableServiceClient service)
         // remembered, so the next request tries again once storage is back.
         await Tokens.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Expiries.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         _created = true;
     }
 }

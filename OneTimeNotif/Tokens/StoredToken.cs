@@ -9,9 +9,15 @@ public sealed record StoredToken(
     DateTimeOffset OptedInAt,
     DateTimeOffset ExpiresAt,
     DateTimeOffset? SpentAt,
-    string RowKey)
+    string RowKey,
+    string? BoundJobId,
+    Azure.ETag ETag)
 {
+    /// <summary>Unspent and unexpired: Meta would still accept it.</summary>
     public bool IsLiveAt(DateTimeOffset now) => SpentAt is null && ExpiresAt > now;
+
+    /// <summary>Live and not reserved by a follow-up job.</summary>
+    public bool IsAvailableAt(DateTimeOffset now) => IsLiveAt(now) && BoundJobId is null;
 
     public override string ToString() => $"StoredToken {{ PageId = {PageId}, Psid = {Psid}, ExpiresAt = {ExpiresAt:O} }}";
 }

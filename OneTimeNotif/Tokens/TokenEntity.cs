@@ -21,6 +21,12 @@ internal sealed class TokenEntity : ITableEntity
     /// <summary>Set once Meta accepted a message for this token, or refused the token; a spent token is never sent again.</summary>
     public DateTimeOffset? SpentAt { get; set; }
 
+    /// <summary>
+    /// The follow-up job this token is reserved for, set in the same transaction that creates the job's delivery
+    /// record, so two jobs can never pick the same token. Empty once released (the user was unavailable).
+    /// </summary>
+    public string? BoundJobId { get; set; }
+
     public static TokenEntity From(OptIn optIn) => new()
     {
         PartitionKey = TokenKeys.Partition(optIn.PageId, optIn.Payload),
@@ -33,5 +39,6 @@ internal sealed class TokenEntity : ITableEntity
         ExpiresAt = optIn.ExpiresAt,
     };
 
-    public StoredToken ToStoredToken() => new(PageId, Psid, Payload, Token, OptedInAt, ExpiresAt, SpentAt, RowKey);
+    public StoredToken ToStoredToken() =>
+        new(PageId, Psid, Payload, Token, OptedInAt, ExpiresAt, SpentAt, RowKey, string.IsNullOrEmpty(BoundJobId) ? null : BoundJobId, ETag);
 }

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace OneTimeNotif.Webhook;
+namespace OneTimeNotif.Http;
 
 /// <summary>Reads a request body whole, up to a limit, because the signature covers the exact bytes.</summary>
 internal static class RequestBody

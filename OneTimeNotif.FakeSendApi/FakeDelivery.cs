@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+
+namespace OneTimeNotif.FakeSendApi;
+
+/// <summary>A message the fake accepted: to an OTN token, or to a PSID.</summary>
+public sealed record FakeDelivery(string PageId, string? Token, string? Psid, JsonObject Message, string MessageId, DateTimeOffset At);
+
+/// <summary>An error the fake answers with, in Meta's shape.</summary>
+public sealed record FakeError(int HttpStatus, int Code, int? Subcode, string Message, string Type = "OAuthException")
+{
+    public static readonly FakeError Throttled = new(400, 613, null, "(#613) Calls to this api have exceeded the rate limit.");
+    public static readonly FakeError TokenUsed = new(400, 100, null, "(#100) The one-time notification token has expired or has already been used.");
+    public static readonly FakeError UserUnavailable = new(400, 551, 1545041, "(#551) This person isn't available right now.");
+    public static readonly FakeError BadPageToken = new(400, 190, null, "Invalid OAuth access token - Cannot parse access token");
+    public static readonly FakeError BadAppSecretProof = new(400, 100, null, "Invalid appsecret_proof provided in the API argument", "GraphMethodException");
+    public static readonly FakeError ServerError = new(500, 2, null, "An unexpected error has occurred. Please retry your request later.");
+    public static readonly FakeError RepeatedRequest = new(400, 613, 1893016, "(#613) You have already sent a request on this topic.");
+    public static readonly FakeError OptInRequestLimit = new(400, 9, 2018352, "(#9) The opt-in request limit was reached for this user.");
+    public static readonly FakeError OutsideWindow = new(400, 10, 2018278, "(#10) This message is sent outside of allowed window.");
+    public static readonly FakeError MissingPermission = new(403, 200, null, "(#200) Requires pages_messaging permission to manage the object", "OAuthException");
+
+    public JsonObject ToJson(string traceId) => new()
+    {
+        ["error"] = new JsonObject
+        {
+            ["message"] = Message,
+            ["type"] = Type,
+            ["code"] = Code,
+            ["error_subcode"] = Subcode,
+            ["fbtrace_id"] = traceId,
+        },
+    };
+}

@@ -1,0 +1,15 @@
+namespace OneTimeNotif.FakeSendApi;
+
+public sealed class FakeSendApiOptions
+{
+    /// <summary>Page ID → the access token Meta would accept for it.</summary>
+    public Dictionary<string, string> PageTokens { get; set; } = [];
+
+    /// <summary>When set, <c>appsecret_proof</c> must match, as with "Require App Secret" on.</summary>
+    public string? AppSecret { get; set; }
+
+    /// <summary>Calls per second per Page before 613; 0 for no limit. Meta allows 300/s for text.</summary>
+    public int MaxCallsPerSecondPerPage { get; set; }
+
+    public TimeSpan Latency { get; set; }
+}

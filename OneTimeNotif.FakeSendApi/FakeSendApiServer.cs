@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace OneTimeNotif.FakeSendApi;
+
+/// <summary>
+/// Meta's Send API as far as OneTimeNotif relies on it: Bearer Page tokens (190 when wrong), appsecret_proof,
+/// single-use OTN tokens (100 on a second use), unavailable users (551), 613 above a per-Page rate, latency,
+/// and failures queued by a test. Runs on Kestrel on a loopback port.
+/// </summary>
+public sealed class FakeSendApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly FakeSendApiOptions _options;
+    private readonly ConcurrentDictionary<string, byte> _usedTokens = new();
+    private readonly ConcurrentDictionary<string, FakeError> _tokenErrors = new();
+    private readonly ConcurrentQueue<FakeError> _nextErrors = new();
+    private readonly ConcurrentDictionary<string, Queue<long>> _recentCalls = new();
+    private readonly ConcurrentQueue<FakeDelivery> _deliveries = new();
+    private int _calls;
+    private int _throttled;
+
+    private FakeSendApiServer(WebApplication app, FakeSendApiOptions options)
+    {
+        _app = app;
+        _options = options;
+    }
+
+    public Uri BaseUrl => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public IReadOnlyCollection<FakeDelivery> Deliveries => _deliveries;
+    public int Calls => _calls;
+    public int Throttled => _throttled;
+
+    /// <summary>Settable while running: benchmarks switch the rate limit between phases.</summary>
+    public int MaxCallsPerSecondPerPage { get => _options.MaxCallsPerSecondPerPage; set => _options.MaxCallsPerSecondPerPage = value; }
+    public TimeSpan Latency { get => _options.Latency; set => _options.Latency = value; }
+
+    /// <summary>Every send to <paramref name="token"/> fails with <paramref name="error"/> (551 for an unavailable user...).</summary>
+    public void FailToken(string token, FakeError error) => _tokenErrors[token] = error;
+
+    /// <summary>The next calls fail with these errors, in order, whatever they send.</summary>
+    public void FailNext(params FakeError[] errors)
+    {
+        foreach (var error in errors)
+        {
+            _nextErrors.Enqueue(error);
+        }
+    }
+
+    /// <summary>Marks a token used, as if an earlier call had redeemed it.</summary>
+    public void UseToken(string token) => _usedTokens[token] = 0;
+
+    public static async Task<FakeSendApiServer> StartAsync(FakeSendApiOptions options, string url = "http://127.0.0.1:0", Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls(url);
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+        var app = builder.Build();
+        var fake = new FakeSendApiServer(app, options);
+        app.MapPost("/{version}/{pageId}/messages", fake.HandleAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        return fake;
+    }
+
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    private async Task<IResult> HandleAsync(string pageId, HttpRequest request)
+    {
+        Interlocked.Increment(ref _calls);
+        if (_options.Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(_options.Latency).ConfigureAwait(false);
+        }
+        var body = await request.ReadFromJsonAsync<JsonObject>().ConfigureAwait(false);
+        var accessToken = request.Headers.Authorization.ToString().Replace("Bearer ", "", StringComparison.Ordinal);
+        if (!_options.PageTokens.TryGetValue(pageId, out var expected) || expected != accessToken)
+        {
+            return Error(FakeError.BadPageToken);
+        }
+        if (_options.AppSecret is { } secret && body?["appsecret_proof"]?.GetValue<string>() != Proof(accessToken, secret))
+        {
+            return Error(FakeError.BadAppSecretProof);
+        }
+        if (IsOverRate(pageId))
+        {
+            Interlocked.Increment(ref _throttled);
+            return Error(FakeError.Throttled);
+        }
+        if (_nextErrors.TryDequeue(out var injected))
+        {
+            return Error(injected);
+        }
+        return Deliver(pageId, body);
+    }
+
+    private IResult Deliver(string pageId, JsonObject? body)
+    {
+        var token = body?["recipient"]?["one_time_notif_token"]?.GetValue<string>();
+        var psid = body?["recipient"]?["id"]?.GetValue<string>();
+        if (body?["message"] is not JsonObject message || (token is null && psid is null))
+        {
+            return Error(new FakeError(400, 100, null, "(#100) Param recipient and message are required"));
+        }
+        if (token is not null)
+        {
+            if (_tokenErrors.TryGetValue(token, out var tokenError))
+            {
+                return Error(tokenError);
+            }
+            if (!_usedTokens.TryAdd(token, 0))
+            {
+                return Error(FakeError.TokenUsed);
+            }
+        }
+        var messageId = $"m_{Guid.NewGuid():N}";
+        _deliveries.Enqueue(new FakeDelivery(pageId, token, psid, (JsonObject)message.DeepClone(), messageId, DateTimeOffset.UtcNow));
+        return Results.Json(new JsonObject { ["recipient_id"] = psid ?? "0", ["message_id"] = messageId });
+    }
+
+    /// <summary>A sliding one-second window of calls per Page, like Meta's per-second limit.</summary>
+    private bool IsOverRate(string pageId)
+    {
+        var limit = _options.MaxCallsPerSecondPerPage;
+        if (limit <= 0)
+        {
+            return false;
+        }
+        var calls = _recentCalls.GetOrAdd(pageId, _ => new Queue<long>());
+        var now = Environment.TickCount64;
+        lock (calls)
+        {
+            while (calls.Count > 0 && now - calls.Peek() >= 1000)
+            {
+                calls.Dequeue();
+            }
+            calls.Enqueue(now);
+            return calls.Count > limit;
+        }
+    }
+
+    private static IResult Error(FakeError error) =>
+        Results.Json(error.ToJson($"fake{Guid.NewGuid():N}"[..16]), statusCode: error.HttpStatus);
+
+    private static string Proof(string accessToken, string appSecret) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(appSecret), Encoding.UTF8.GetBytes(accessToken)));
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using OneTimeNotif.Host.Queues;
+using OneTimeNotif.Host.Security;
+
+namespace OneTimeNotif.Host;
+
+internal static class HostRegistration
+{
+    /// <summary>
+    /// host.json is read first, so environment variables and the command line (<c>extensions__queues__batchSize</c>)
+    /// still override it, as app settings do on Azure.
+    /// </summary>
+    public static void AddHostJson(this ConfigurationManager configuration) =>
+        configuration.Sources.Insert(0, new JsonConfigurationSource
+        {
+            Path = "host.json",
+            Optional = false,
+            FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
+        });
+
+    /// <summary>What Azure Functions provides around the library: API keys and the queue trigger.</summary>
+    public static IServiceCollection AddStandaloneHost(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName))
+            .Validate(o => o.Key.Length >= 16, "Api__Key is required (at least 16 characters): the key services send in x-functions-key.")
+            .ValidateOnStart();
+        services.AddSingleton<ApiKeyFilter>();
+        services.AddOptions<QueueListenerOptions>().Bind(configuration.GetSection(QueueListenerOptions.SectionName))
+            .Validate(o => string.Equals(o.MessageEncoding, "none", StringComparison.OrdinalIgnoreCase),
+                "host.json extensions:queues:messageEncoding must be \"none\": follow-up jobs are plain UTF-8 JSON.")
+            .Validate(o => o.BatchSize is > 0 and <= 32 && o.MaxDequeueCount > 0, "host.json extensions:queues: batchSize 1-32 and maxDequeueCount > 0.")
+            .ValidateOnStart();
+        services.AddHostedService<FollowUpListener>();
+        return services;
+    }
+}

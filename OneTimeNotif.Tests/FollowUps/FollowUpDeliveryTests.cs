@@ -1,0 +1,293 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.FollowUps;
+using OneTimeNotif.Tests.Infrastructure;
+using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
+
+namespace OneTimeNotif.Tests.FollowUps;
+
+/// <summary>Follow-ups end to end: API → queue → listener → token binding → fake Send API → outcome counts.</summary>
+public sealed class FollowUpDeliveryTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+{
+    private readonly string _page = NewId();
+    private FakeSendApiServer _fake = null!;
+    private OneTimeNotifApplication _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
+        _app = Start();
+    }
+
+    private OneTimeNotifApplication Start(Dictionary<string, string?>? extra = null)
+    {
+        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        settings["FollowUps:SegmentSize"] = "7";
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+        var app = new OneTimeNotifApplication(storage.Azurite, settings);
+        app.StartServer();
+        return app;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _fake.DisposeAsync();
+    }
+
+    private int DeliveriesTo(string token) => _fake.Deliveries.Count(d => d.Token == token);
+
+    [Fact]
+    public async Task AFanOutMessagesEveryWaitingUserExactlyOnceAcrossSegments()
+    {
+        var users = Enumerable.Range(0, 30).Select(_ => NewId()).ToList();
+        var tokens = await _app.OptInAsync(_page, "RESTOCK:kettle", users);
+        await _app.OptInAsync(_page, "OTHER-TOPIC", [NewId()]);
+        var jobId = Jobs.NewJobId();
+
+        var response = await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "RESTOCK:kettle"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal($"/api/followups/{jobId}", response.Headers.Location?.OriginalString);
+        var status = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 30, 0, 0, 0, 0), status);
+        Assert.Equal(30, _fake.Deliveries.Count);
+        Assert.All(tokens.Values, t => Assert.Equal(1, DeliveriesTo(t)));
+        Assert.All(_fake.Deliveries, d => Assert.Equal(Jobs.Text, d.Message["text"]!.GetValue<string>()));
+        Assert.All(await _app.GetTokensAsync(_page, "RESTOCK:kettle"), t => Assert.NotNull(t.SpentAt));
+    }
+
+    [Fact]
+    public async Task ATargetedJobMessagesOnlyThatUser()
+    {
+        var users = Enumerable.Range(0, 3).Select(_ => NewId()).ToList();
+        var tokens = await _app.OptInAsync(_page, "APPOINTMENT", users);
+        var jobId = Jobs.NewJobId();
+
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "APPOINTMENT", psid: users[1]));
+        var status = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal((JobState.Completed, 1), (status.State, status.Sent));
+        Assert.Equal(tokens[users[1]], Assert.Single(_fake.Deliveries).Token);
+    }
+
+    [Fact]
+    public async Task TheTokenThatExpiresFirstIsTheOneUsed()
+    {
+        var user = NewId();
+        var now = _app.Time.GetUtcNow();
+        var later = await _app.OptInAsync(_page, "P", [user], now.AddDays(-10));
+        var earlier = await _app.OptInAsync(_page, "P", [user], now.AddDays(-200));
+        var jobId = Jobs.NewJobId();
+
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));
+        await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal(earlier[user], Assert.Single(_fake.Deliveries).Token);
+        var untouched = Assert.Single(await _app.GetTokensAsync(_page, "P"), t => t.Token == later[user]);
+        Assert.True(untouched.IsAvailableAt(now));
+    }
+
+    [Fact]
+    public async Task AnExpiredTokenIsNeverSent()
+    {
+        string expiredUser = NewId(), liveUser = NewId();
+        var now = _app.Time.GetUtcNow();
+        var expired = await _app.OptInAsync(_page, "P", [expiredUser], now.AddYears(-1).AddMinutes(-1));
+        var live = await _app.OptInAsync(_page, "P", [liveUser], now.AddYears(-1).AddMinutes(1));
+        var jobId = Jobs.NewJobId();
+
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));
+        var status = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal(1, status.Sent);
+        Assert.Equal(0, DeliveriesTo(expired[expiredUser]));
+        Assert.Equal(1, DeliveriesTo(live[liveUser]));
+    }
+
+    [Fact]
+    public async Task ASubmittedTwiceOrEnqueuedTwiceJobMessagesNobodyTwice()
+    {
+        var tokens = await _app.OptInAsync(_page, "P", Enumerable.Range(0, 12).Select(_ => NewId()));
+        var jobId = Jobs.NewJobId();
+        var job = Jobs.Json(jobId, _page, "P");
+        var queue = _app.Services.GetRequiredService<FollowUpQueueClient>();
+
+        await _app.SubmitFollowUpAsync(job);
+        await _app.SubmitFollowUpAsync(job);
+        await queue.Queue.SendMessageAsync(job);
+        await _app.WaitForJobAsync(jobId);
+        await queue.Queue.SendMessageAsync(job);
+        await Task.Delay(1000);
+
+        Assert.Equal(12, _fake.Deliveries.Count);
+        Assert.All(tokens.Values, t => Assert.Equal(1, DeliveriesTo(t)));
+        Assert.Equal(12, (await _app.GetFollowUpStatusAsync(jobId))!.Sent);
+    }
+
+    [Fact]
+    public async Task TwoHostsConsumingOneQueueWithOverlappingJobsNeverSendATokenTwice()
+    {
+        var users = Enumerable.Range(0, 40).Select(_ => NewId()).ToList();
+        var tokens = await _app.OptInAsync(_page, "P", users);
+        await using var second = Start();
+        var queue = _app.Services.GetRequiredService<FollowUpQueueClient>();
+        string jobA = Jobs.NewJobId(), jobB = Jobs.NewJobId();
+
+        // Both copies of each job are first deliveries (dequeue count 1): the hosts race for them.
+        foreach (var job in new[] { jobA, jobA, jobB, jobB })
+        {
+            await queue.Queue.SendMessageAsync(Jobs.Json(job, _page, "P", text: job));
+        }
+        var a = await _app.WaitForJobAsync(jobA);
+        var b = await _app.WaitForJobAsync(jobB);
+
+        // Every user has one token: whichever job bound it first delivered; the other found nothing available.
+        Assert.Equal(40, a.Sent + b.Sent);
+        Assert.All(tokens.Values, t => Assert.Equal(1, DeliveriesTo(t)));
+        Assert.All(users, u => Assert.Single(_fake.Deliveries, d => d.Token == tokens[u]));
+    }
+
+    [Fact]
+    public async Task ACrashAfterBindingReusesTheBoundTokenAndNeverTriesAnother()
+    {
+        var user = NewId();
+        var first = await _app.OptInAsync(_page, "P", [user], _app.Time.GetUtcNow().AddDays(-30));
+        var second = await _app.OptInAsync(_page, "P", [user], _app.Time.GetUtcNow().AddDays(-1));
+        var processor = _app.Services.GetRequiredService<FollowUpProcessor>();
+        var job = Jobs.Json(Jobs.NewJobId(), _page, "P");
+        _fake.Latency = TimeSpan.FromMilliseconds(800);
+
+        // The worker dies while Meta is handling the call: Meta delivers, the answer is lost.
+        using (var crash = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => processor.ProcessAsync(job, 1, crash.Token));
+        }
+        await Task.Delay(1200);
+        Assert.Equal(1, DeliveriesTo(first[user]));
+
+        // The queue hands the message out again: the retry follows the binding, Meta refuses the spent token.
+        _fake.Latency = TimeSpan.Zero;
+        await processor.ProcessAsync(job, 2);
+
+        Assert.Single(_fake.Deliveries);
+        Assert.Equal(0, DeliveriesTo(second[user]));
+        var tokens = await _app.GetTokensAsync(_page, "P");
+        Assert.NotNull(tokens.Single(t => t.Token == first[user]).SpentAt);
+        Assert.True(tokens.Single(t => t.Token == second[user]).IsAvailableAt(_app.Time.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task ARejectedTokenIsSpentAndTheUsersNextTokenIsNotTriedForTheSameJob()
+    {
+        var user = NewId();
+        var used = await _app.OptInAsync(_page, "P", [user], _app.Time.GetUtcNow().AddDays(-30));
+        var spare = await _app.OptInAsync(_page, "P", [user]);
+        _fake.UseToken(used[user]);
+        var jobId = Jobs.NewJobId();
+
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));
+        var status = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal((JobState.Completed, 0, 1), (status.State, status.Sent, status.TokenRejected));
+        Assert.Empty(_fake.Deliveries);
+        var tokens = await _app.GetTokensAsync(_page, "P");
+        Assert.NotNull(tokens.Single(t => t.Token == used[user]).SpentAt);
+        Assert.True(tokens.Single(t => t.Token == spare[user]).IsAvailableAt(_app.Time.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task AnUnavailableUserIsRecordedAndTheTokenKeptForLater()
+    {
+        string gone = NewId(), here = NewId();
+        var tokens = await _app.OptInAsync(_page, "P", [gone, here]);
+        _fake.FailToken(tokens[gone], FakeError.UserUnavailable);
+        var jobId = Jobs.NewJobId();
+
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));
+        var status = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal((1, 1), (status.Sent, status.UserUnavailable));
+        var kept = (await _app.GetTokensAsync(_page, "P")).Single(t => t.Token == tokens[gone]);
+        Assert.True(kept.IsAvailableAt(_app.Time.GetUtcNow()));
+    }
+
+    [Fact]
+    public async Task ThrottlingAndServerErrorsAreRetriedLaterWithTheSameTokens()
+    {
+        var tokens = await _app.OptInAsync(_page, "P", Enumerable.Range(0, 10).Select(_ => NewId()));
+        _fake.FailNext(FakeError.Throttled, FakeError.Throttled, FakeError.ServerError, FakeError.Throttled);
+        var jobId = Jobs.NewJobId();
+
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));
+        var status = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 10, 0, 0, 0, 0), status);
+        Assert.All(tokens.Values, t => Assert.Equal(1, DeliveriesTo(t)));
+        Assert.Contains(_app.Logs.Entries, l => l.EventId.Id == 5004);
+    }
+
+    [Fact]
+    public async Task ABadPageTokenStopsTheJobVisiblyWithoutSpendingTokensAndResubmittingResumesIt()
+    {
+        var tokens = await _app.OptInAsync(_page, "P", Enumerable.Range(0, 5).Select(_ => NewId()));
+        var jobId = Jobs.NewJobId();
+        var job = Jobs.Json(jobId, _page, "P");
+        const string revoked = "EAAGrevoked-page-token-1f0a";
+        await _app.DisposeAsync();
+        _app = Start(new() { [$"Messenger:Pages:{_page}:AccessToken"] = revoked });
+
+        await _app.SubmitFollowUpAsync(job);
+        var stopped = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal(JobState.Stopped, stopped.State);
+        Assert.Contains("190", stopped.Reason, StringComparison.Ordinal);
+        Assert.Contains("access token", stopped.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(revoked, stopped.Reason, StringComparison.Ordinal);
+        Assert.Empty(_fake.Deliveries);
+        Assert.All(await _app.GetTokensAsync(_page, "P"), t => Assert.Null(t.SpentAt));
+
+        // The operator fixes the token and submits the same job again: it resumes where it stopped.
+        await _app.DisposeAsync();
+        _app = Start();
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitFollowUpAsync(job)).StatusCode);
+        var resumed = await _app.WaitForJobAsync(jobId);
+        Assert.Equal((JobState.Completed, 5), (resumed.State, resumed.Sent));
+        Assert.All(tokens.Values, t => Assert.Equal(1, DeliveriesTo(t)));
+    }
+
+    [Fact]
+    public async Task AnUnreadableMessageGoesToThePoisonQueueWithItsReasonAndTheHostCarriesOn()
+    {
+        var queue = _app.Services.GetRequiredService<FollowUpQueueClient>();
+        await queue.EnsureCreatedAsync(default);
+        await queue.Queue.SendMessageAsync("{\"jobId\":\"x\",\"pageId\":\"not-a-page\"}");
+        await queue.Queue.SendMessageAsync(Convert.ToBase64String("{\"jobId\":\"y\"}"u8));
+        var tokens = await _app.OptInAsync(_page, "P", [NewId()]);
+        var jobId = Jobs.NewJobId();
+        await queue.Queue.SendMessageAsync(Jobs.Json(jobId, _page, "P"));
+
+        var status = await _app.WaitForJobAsync(jobId);
+        var poisoned = await ReadPoisonAsync(queue, 2);
+
+        Assert.Equal(1, status.Sent);
+        Assert.Contains(poisoned, p => p.Contains("pageId must be a Page ID", StringComparison.Ordinal) && p.Contains("message is required", StringComparison.Ordinal));
+        Assert.Contains(poisoned, p => p.Contains("base64", StringComparison.Ordinal));
+    }
+
+    private static async Task<List<string>> ReadPoisonAsync(FollowUpQueueClient queue, int expected)
+    {
+        var found = new List<string>();
+        for (var attempt = 0; attempt < 50 && found.Count < expected; attempt++)
+        {
+            var messages = (await queue.PoisonQueue.ReceiveMessagesAsync(32)).Value;
+            found.AddRange(messages.Select(m => m.Body.ToString()));
+            await Task.Delay(100);
+        }
+        return found;
+    }
+}

@@ -1,0 +1,194 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using OneTimeNotif.SendApi;
+using OneTimeNotif.Storage;
+using OneTimeNotif.Tokens;
+
+namespace OneTimeNotif.FollowUps;
+
+/// <summary>
+/// Delivers one job to one user: binds one token to (job, user) durably before calling Meta, so a retry, a crash
+/// or a second worker reuses that binding instead of spending another token, then records Meta's answer.
+/// </summary>
+public sealed class FollowUpDelivery(StorageTables tables, SendApiClient sendApi, TimeProvider time, ILogger<FollowUpDelivery> logger)
+{
+    private const int MaxBindAttempts = 4;
+
+    private TableClient Tokens => tables.Tokens;
+
+    /// <param name="userTokens">The user's token rows in the topic, as last read; refreshed here when stale.</param>
+    /// <param name="finalAttempt">Throttling and transient failures count as failed instead of asking for a retry.</param>
+    internal async Task<UserOutcome> DeliverAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, bool finalAttempt, CancellationToken cancellationToken)
+    {
+        var delivery = await BindAsync(job, psid, userTokens, cancellationToken).ConfigureAwait(false);
+        if (delivery is null)
+        {
+            return UserOutcome.NoToken;
+        }
+        if (delivery.State != DeliveryState.Bound)
+        {
+            return UserOutcome.AlreadyFinished;
+        }
+
+        var token = (await Tokens.GetEntityIfExistsAsync<TokenEntity>(delivery.PartitionKey, delivery.TokenRowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+        if (token is null || token.ExpiresAt <= time.GetUtcNow())
+        {
+            // Invariant: an expired token is never sent, even one bound while it was live.
+            await FinishAsync(delivery, token, DeliveryState.TokenRejected, null, "The bound token expired before it could be sent.", spend: token is not null, cancellationToken).ConfigureAwait(false);
+            return UserOutcome.Finished(DeliveryState.TokenRejected);
+        }
+
+        var result = await sendApi.SendWithTokenAsync(job.PageId, token.Token, job.Message, cancellationToken).ConfigureAwait(false);
+        return await RecordAsync(delivery, token, result, finalAttempt, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<UserOutcome> RecordAsync(DeliveryEntity delivery, TokenEntity token, SendResult result, bool finalAttempt, CancellationToken cancellationToken)
+    {
+        switch (result.Status)
+        {
+            case SendStatus.Sent:
+                await FinishAsync(delivery, token, DeliveryState.Sent, result.MessageId, null, spend: true, cancellationToken).ConfigureAwait(false);
+                return UserOutcome.Finished(DeliveryState.Sent);
+            case SendStatus.TokenRejected:
+                // Possibly spent by our own earlier call whose answer was lost: trying the user's next token
+                // could message them twice, so this job is done with this user.
+                await FinishAsync(delivery, token, DeliveryState.TokenRejected, null, result.Reason, spend: true, cancellationToken).ConfigureAwait(false);
+                return UserOutcome.Finished(DeliveryState.TokenRejected);
+            case SendStatus.UserUnavailable:
+                await FinishAsync(delivery, token, DeliveryState.UserUnavailable, null, result.Reason, spend: false, cancellationToken).ConfigureAwait(false);
+                return UserOutcome.Finished(DeliveryState.UserUnavailable);
+            case SendStatus.Throttled or SendStatus.Transient when !finalAttempt:
+                return UserOutcome.Retry(result.Reason);
+            case SendStatus.ConfigurationFault or SendStatus.MessageRejected:
+                return UserOutcome.Stop(result.Reason);
+            default:
+                await FinishAsync(delivery, token, DeliveryState.Failed, null, result.Reason, spend: false, cancellationToken).ConfigureAwait(false);
+                return UserOutcome.Finished(DeliveryState.Failed);
+        }
+    }
+
+    /// <summary>Returns this (job, user)'s delivery record, binding the earliest-expiring available token when there is none yet.</summary>
+    private async Task<DeliveryEntity?> BindAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, CancellationToken cancellationToken)
+    {
+        var partition = TokenKeys.Partition(job.PageId, job.Payload);
+        var deliveryRow = DeliveryEntity.RowFor(job.JobId, psid);
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var candidate = userTokens.Where(t => t.ToStoredToken().IsAvailableAt(now)).MinBy(t => t.ExpiresAt);
+            if (candidate is null)
+            {
+                return await FindDeliveryAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
+            }
+            var delivery = new DeliveryEntity
+            {
+                PartitionKey = partition,
+                RowKey = deliveryRow,
+                JobId = job.JobId,
+                Psid = psid,
+                TokenRowKey = candidate.RowKey,
+                BoundAt = now,
+            };
+            var reserve = new TableEntity(partition, candidate.RowKey) { [nameof(TokenEntity.BoundJobId)] = job.JobId };
+            try
+            {
+                // One entity-group transaction: the token is reserved (if unchanged since read) and the binding
+                // recorded together, or neither.
+                await Tokens.SubmitTransactionAsync(
+                    [
+                        new TableTransactionAction(TableTransactionActionType.UpdateMerge, reserve, candidate.ETag),
+                        new TableTransactionAction(TableTransactionActionType.Add, delivery),
+                    ],
+                    cancellationToken).ConfigureAwait(false);
+                return delivery;
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 409)
+            {
+                // This (job, user) is bound already (an earlier attempt, or another worker): follow that binding.
+                return await FindDeliveryAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 412 && attempt < MaxBindAttempts)
+            {
+                // The token changed since it was read (another job reserved it): read the user's tokens again.
+                userTokens = await ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    internal async Task<List<TokenEntity>> ReadUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
+    {
+        var prefix = TokenKeys.UserRowPrefix(psid);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {TokenKeys.PrefixEnd(prefix)}");
+        var tokens = new List<TokenEntity>();
+        await foreach (var token in Tokens.QueryAsync<TokenEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            tokens.Add(token);
+        }
+        return tokens;
+    }
+
+    private async Task<DeliveryEntity?> FindDeliveryAsync(string partition, string row, CancellationToken cancellationToken) =>
+        (await Tokens.GetEntityIfExistsAsync<DeliveryEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+
+    /// <summary>Records the outcome and what it means for the token, atomically.</summary>
+    /// <param name="spend">Meta took the message or refused the token: never use it again. Otherwise the token is released for other jobs.</param>
+    private async Task FinishAsync(DeliveryEntity delivery, TokenEntity? token, string state, string? messageId, string? reason, bool spend, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var record = new TableEntity(delivery.PartitionKey, delivery.RowKey)
+        {
+            [nameof(DeliveryEntity.State)] = state,
+            [nameof(DeliveryEntity.MessageId)] = messageId,
+            [nameof(DeliveryEntity.Reason)] = reason,
+            [nameof(DeliveryEntity.FinishedAt)] = now,
+        };
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, record, ETag.All) };
+        if (token is not null)
+        {
+            var change = new TableEntity(token.PartitionKey, token.RowKey);
+            if (spend)
+            {
+                change[nameof(TokenEntity.SpentAt)] = now;
+            }
+            else
+            {
+                change[nameof(TokenEntity.BoundJobId)] = "";
+            }
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, change, ETag.All));
+        }
+        await Tokens.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        FollowUpLog.UserFinished(logger, delivery.JobId, state);
+    }
+}
+
+/// <summary>What happened for one user of a job.</summary>
+/// <param name="State">For <see cref="UserOutcomeKind.Finished"/>: the delivery state recorded.</param>
+internal sealed record UserOutcome(UserOutcomeKind Kind, string? State = null, string? Reason = null)
+{
+    public static readonly UserOutcome NoToken = new(UserOutcomeKind.NoToken);
+    public static readonly UserOutcome AlreadyFinished = new(UserOutcomeKind.AlreadyFinished);
+
+    public static UserOutcome Finished(string state) => new(UserOutcomeKind.Finished, state);
+
+    public static UserOutcome Retry(string? reason) => new(UserOutcomeKind.Retry, Reason: reason);
+
+    public static UserOutcome Stop(string? reason) => new(UserOutcomeKind.Stop, Reason: reason);
+}
+
+internal enum UserOutcomeKind
+{
+    /// <summary>The user has no available token on the topic: not a recipient of this job.</summary>
+    NoToken,
+
+    /// <summary>An earlier attempt or another worker already finished this (job, user).</summary>
+    AlreadyFinished,
+
+    Finished,
+
+    /// <summary>Throttled or a transient failure: the binding stays, the segment is tried again later.</summary>
+    Retry,
+
+    /// <summary>A configuration fault or a refused message: the job stops before spending more tokens.</summary>
+    Stop,
+}

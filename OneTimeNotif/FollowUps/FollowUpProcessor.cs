@@ -1,0 +1,185 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OneTimeNotif.Storage;
+using OneTimeNotif.Tokens;
+
+namespace OneTimeNotif.FollowUps;
+
+/// <summary>
+/// Handles one message of the <c>otn-followups</c> queue; the Functions queue trigger and the standalone host's
+/// listener both call it. Delivery is at least once, so every step is safe to repeat.
+/// </summary>
+public sealed class FollowUpProcessor(
+    FollowUpQueueClient queue,
+    FollowUpJobs jobs,
+    FollowUpDelivery delivery,
+    StorageTables tables,
+    IOptions<FollowUpOptions> options,
+    ILogger<FollowUpProcessor> logger)
+{
+    /// <param name="dequeueCount">How many times the queue has handed out this message (1 the first time).</param>
+    public async Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messageText);
+        if (!FollowUpWork.TryParse(messageText, out var work, out var error))
+        {
+            // A message that cannot be read will never succeed: park it now instead of retrying it five times.
+            await PoisonAsync(messageText, error!, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (await AdmitAsync(work!, messageText, dequeueCount, cancellationToken).ConfigureAwait(false))
+        {
+            await ServeSegmentAsync(work!, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Decides whether this message should be served: a job ID is served once, unless it was stopped.</summary>
+    private async Task<bool> AdmitAsync(FollowUpWork work, string messageText, long dequeueCount, CancellationToken cancellationToken)
+    {
+        var job = work.Job;
+        if (!work.IsFirstSegment)
+        {
+            var recorded = await jobs.FindAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+            if (recorded is null || recorded.Job != job.ToJson())
+            {
+                await PoisonAsync(messageText, $"Segment of follow-up job '{job.JobId}', which is not recorded as this job.", cancellationToken).ConfigureAwait(false);
+                return false;
+            }
+            if (recorded.State == JobState.Stopped)
+            {
+                FollowUpLog.SkippedStopped(logger, job.JobId);
+                return false;
+            }
+            return true;
+        }
+
+        var registration = await jobs.RegisterAsync(job, JobState.Running, cancellationToken).ConfigureAwait(false);
+        switch (registration.Kind)
+        {
+            case JobRegistrationKind.Created:
+                return true;
+            case JobRegistrationKind.Conflict:
+                await PoisonAsync(messageText, $"Job ID '{job.JobId}' is already recorded for a different follow-up; use a new job ID.", cancellationToken).ConfigureAwait(false);
+                return false;
+        }
+        if (registration.State is JobState.Queued or JobState.Stopped)
+        {
+            // Submitted through the API (queued), or submitted again to resume after a stop: exactly one
+            // consumer wins the change of state.
+            return await jobs.TryChangeStateAsync(job.JobId, registration.State, JobState.Running, null, cancellationToken).ConfigureAwait(false)
+                || LogDuplicate(job);
+        }
+        // Running already: a second copy of the job is dropped; the same message handed out again after a
+        // failure or a crash carries on, and the bindings make its repeated work harmless.
+        return dequeueCount > 1 || LogDuplicate(job);
+    }
+
+    private bool LogDuplicate(FollowUpJob job)
+    {
+        FollowUpLog.Duplicate(logger, job.JobId);
+        return false;
+    }
+
+    private async Task ServeSegmentAsync(FollowUpWork work, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var (users, next) = await ReadSegmentAsync(work, settings.SegmentSize, cancellationToken).ConfigureAwait(false);
+        if (next is not null && !await jobs.WasSegmentEnqueuedAsync(work.Job.JobId, next, cancellationToken).ConfigureAwait(false))
+        {
+            // The next segment goes out before this one is served, so a large fan-out proceeds in parallel
+            // across workers instead of in one long invocation.
+            await queue.EnqueueSegmentAsync(new FollowUpWork(work.Job, next, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await jobs.RecordSegmentAsync(work.Job.JobId, next, done: false, last: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        var outcomes = await DeliverAllAsync(work, users, settings, cancellationToken).ConfigureAwait(false);
+        var stop = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Stop);
+        var retry = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Retry);
+        var sent = outcomes.Count(o => o.State == DeliveryState.Sent);
+        var finishedOtherwise = outcomes.Count(o => o.Kind == UserOutcomeKind.Finished) - sent;
+        var retrying = outcomes.Count(o => o.Kind == UserOutcomeKind.Retry);
+        FollowUpLog.SegmentServed(logger, work.Job.JobId, users.Count, sent, finishedOtherwise, retrying);
+
+        if (stop is not null)
+        {
+            await jobs.TryChangeStateAsync(work.Job.JobId, JobState.Running, JobState.Stopped, stop.Reason, cancellationToken).ConfigureAwait(false);
+            FollowUpLog.Stopped(logger, work.Job.JobId, stop.Reason);
+        }
+        else if (retry is not null)
+        {
+            var delay = RetryDelay(work.Retry, settings);
+            FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, work.Retry + 1, retry.Reason);
+            await queue.EnqueueSegmentAsync(work with { Retry = work.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await jobs.RecordSegmentAsync(work.Job.JobId, work.Cursor, done: true, last: next is null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpWork work, List<(string Psid, List<TokenEntity> Tokens)> users, FollowUpOptions settings, CancellationToken cancellationToken)
+    {
+        var outcomes = new System.Collections.Concurrent.ConcurrentBag<UserOutcome>();
+        var finalAttempt = work.Retry >= settings.MaxRetries;
+        var holdBack = false;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.SendConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(users, parallel, async (user, ct) =>
+        {
+            // Once Meta throttles or the job must stop, the users not started yet wait for the retry (or the
+            // resumed job); the started ones finish.
+            if (Volatile.Read(ref holdBack))
+            {
+                outcomes.Add(UserOutcome.Retry("held back after a throttled or stopping call"));
+                return;
+            }
+            var outcome = await delivery.DeliverAsync(work.Job, user.Psid, user.Tokens, finalAttempt, ct).ConfigureAwait(false);
+            if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop)
+            {
+                Volatile.Write(ref holdBack, true);
+            }
+            outcomes.Add(outcome);
+        }).ConfigureAwait(false);
+        return [.. outcomes];
+    }
+
+    /// <summary>One page of the topic's token rows, grouped by user; or the one user a targeted job names.</summary>
+    private async Task<(List<(string Psid, List<TokenEntity> Tokens)> Users, string? Next)> ReadSegmentAsync(FollowUpWork work, int size, CancellationToken cancellationToken)
+    {
+        var partition = TokenKeys.Partition(work.Job.PageId, work.Job.Payload);
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        if (work.Job.Psid is { } psid)
+        {
+            return ([(psid, await delivery.ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false))], null);
+        }
+
+        var prefix = TokenKeys.AllTokensRowPrefix;
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {TokenKeys.PrefixEnd(prefix)}");
+        var pages = tables.Tokens.QueryAsync<TokenEntity>(filter, maxPerPage: size, cancellationToken: cancellationToken).AsPages(work.Cursor, size);
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            var users = page.Values.Where(t => t.Payload == work.Job.Payload).GroupBy(t => t.Psid).Select(g => (g.Key, g.ToList())).ToList();
+            await CompleteEdgeUsersAsync(users, partition, cancellationToken).ConfigureAwait(false);
+            return (users, page.ContinuationToken);
+        }
+        return ([], null);
+    }
+
+    /// <summary>A page can end inside one user's rows (or start inside them): read those users' tokens whole.</summary>
+    private async Task CompleteEdgeUsersAsync(List<(string Psid, List<TokenEntity> Tokens)> users, string partition, CancellationToken cancellationToken)
+    {
+        foreach (var index in users.Count switch { 0 => [], 1 => [0], _ => new[] { 0, users.Count - 1 } })
+        {
+            users[index] = (users[index].Psid, await delivery.ReadUserTokensAsync(partition, users[index].Psid, cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    private static TimeSpan RetryDelay(int retry, FollowUpOptions settings) =>
+        TimeSpan.FromTicks(Math.Min(settings.MaxRetryDelay.Ticks, settings.RetryDelay.Ticks * (1L << Math.Min(retry, 20))));
+
+    private async Task PoisonAsync(string messageText, string reason, CancellationToken cancellationToken)
+    {
+        await queue.SendToPoisonAsync(messageText, reason, cancellationToken).ConfigureAwait(false);
+        FollowUpLog.Poisoned(logger, FollowUpQueueClient.PoisonQueueName, reason);
+    }
+}

@@ -1,0 +1,73 @@
+using Azure.Storage.Queues;
+
+namespace OneTimeNotif.FollowUps;
+
+/// <summary>
+/// The <c>otn-followups</c> queue, for .NET callers that want a follow-up sent: validates a job and enqueues it
+/// as plain UTF-8 JSON. The service uses it too, for the segments it splits a fan-out into, and for poison.
+/// </summary>
+public sealed class FollowUpQueueClient(QueueServiceClient queues)
+{
+    public const string QueueName = "otn-followups";
+    public const string PoisonQueueName = QueueName + "-poison";
+
+    /// <summary>Azure Queue Storage's limit on one message.</summary>
+    public const int MaxMessageBytes = 64 * 1024;
+
+    private volatile bool _created;
+
+    public QueueClient Queue { get; } = queues.GetQueueClient(QueueName);
+    public QueueClient PoisonQueue { get; } = queues.GetQueueClient(PoisonQueueName);
+
+    public async Task EnqueueAsync(FollowUpJob job, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        // Round-trip through the parser so a job built in code meets the same rules as one read from the queue.
+        if (!FollowUpJob.TryRead(job.ToJsonObject(), out _, out var error))
+        {
+            throw new ArgumentException(error, nameof(job));
+        }
+        await SendAsync(job.ToJson(), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal Task EnqueueSegmentAsync(FollowUpWork work, TimeSpan delay, CancellationToken cancellationToken) =>
+        SendAsync(work.ToJson(), delay, cancellationToken);
+
+    /// <summary>Parks a message that can never succeed (or failed too often), with the reason, beside the queue.</summary>
+    public async Task SendToPoisonAsync(string original, string reason, CancellationToken cancellationToken)
+    {
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        // Escaping can make the wrapped original larger than the original was: shorten it until it fits.
+        var kept = original;
+        string body;
+        while (System.Text.Encoding.UTF8.GetByteCount(body = PoisonBody(reason, kept, kept.Length < original.Length)) > MaxMessageBytes)
+        {
+            kept = kept[..(kept.Length / 2)];
+        }
+        await PoisonQueue.SendMessageAsync(body, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string PoisonBody(string reason, string message, bool truncated) =>
+        new System.Text.Json.Nodes.JsonObject { ["reason"] = reason, ["message"] = message, ["truncated"] = truncated }.ToJsonString();
+
+    private async Task SendAsync(string json, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxMessageBytes)
+        {
+            throw new ArgumentException($"The job is larger than a queue message ({MaxMessageBytes} bytes).");
+        }
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        await Queue.SendMessageAsync(json, visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (_created)
+        {
+            return;
+        }
+        await Queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        _created = true;
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.Logging;
+
+namespace OneTimeNotif.SendApi;
+
+/// <summary>Send API log events: Page, codes and Meta's trace id; never a token, an access token or message text.</summary>
+internal static partial class SendApiLog
+{
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning,
+        Message = "Send API refused a call for Page {PageId}: HTTP {HttpStatus}, code {Code}, subcode {Subcode}, fbtrace_id {FbTraceId}: {Status}")]
+    public static partial void Refused(ILogger logger, string pageId, int httpStatus, int? code, int? subcode, string? fbTraceId, SendStatus status);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Send API unreachable for Page {PageId}: {Failure}")]
+    public static partial void NetworkFailure(ILogger logger, string pageId, string failure);
+}

@@ -1,0 +1,44 @@
+namespace OneTimeNotif.SendApi;
+
+/// <summary>
+/// Maps Meta's Send API errors to what the service must do (architecture invariant 7). Meta documents no
+/// OTN-specific code for a used or expired token, so the 100 family and window errors on a token send mean
+/// "spent"; 100 subcodes that describe the message's own parameters mean the message is wrong, not the token.
+/// </summary>
+public static class SendErrorClassifier
+{
+    private static readonly HashSet<int> ThrottlingCodes = [4, 17, 32, 613];
+    private static readonly HashSet<int> TransientCodes = [1, 2];
+    private static readonly HashSet<int> UserUnavailableSubcodesOf10 = [2018108, 1893015];
+    private static readonly HashSet<int> WindowSubcodesOf10 = [2018278, 2018065, 2534022];
+
+    /// <summary>Subcodes of 100 that are about the token or the recipient rather than the message.</summary>
+    private static readonly HashSet<int> RecipientSubcodesOf100 = [2018001];
+
+    public static SendResult Classify(MetaError error, bool tokenSend, string? metaMessage)
+    {
+        var (status, meaning) = StatusOf(error, tokenSend, metaMessage);
+        return new SendResult(status, Reason: $"{error}: {meaning}", Error: error);
+    }
+
+    private static (SendStatus, string) StatusOf(MetaError error, bool tokenSend, string? metaMessage) => error.Code switch
+    {
+        _ when error.HttpStatus == 429 => (SendStatus.Throttled, "rate limited"),
+        int code when ThrottlingCodes.Contains(code) => (SendStatus.Throttled, "rate limited"),
+        int code when TransientCodes.Contains(code) => (SendStatus.Transient, "Meta reports a temporary failure"),
+        551 => (SendStatus.UserUnavailable, "the user is not available"),
+        10 when error.Subcode is int s && UserUnavailableSubcodesOf10.Contains(s) => (SendStatus.UserUnavailable, "the user is not available or stopped notifications"),
+        10 when tokenSend && error.Subcode is int s && WindowSubcodesOf10.Contains(s) => (SendStatus.TokenRejected, "the token can no longer be used"),
+        10 or 200 => (SendStatus.ConfigurationFault, "the Page lacks a permission for this message"),
+        190 => (SendStatus.ConfigurationFault, "the Page access token is invalid or expired"),
+        // A wrong appsecret_proof also comes as code 100; it is our configuration, never the user's token.
+        100 when metaMessage?.Contains("appsecret_proof", StringComparison.OrdinalIgnoreCase) == true => (SendStatus.ConfigurationFault, "appsecret_proof was refused: check Messenger__AppSecret"),
+        // "(#100) Param message[text] ..." is Meta's wording for a bad parameter: the message is wrong, every
+        // token would be refused alike, so stop instead of spending tokens on it.
+        100 when metaMessage?.Contains("(#100) Param", StringComparison.Ordinal) == true => (SendStatus.MessageRejected, "Meta refused a parameter of the message"),
+        100 when tokenSend && (error.Subcode is null || RecipientSubcodesOf100.Contains(error.Subcode.Value)) => (SendStatus.TokenRejected, "the token was already used, has expired or is invalid"),
+        100 => (SendStatus.MessageRejected, "Meta refused a parameter of the message"),
+        _ when error.HttpStatus >= 500 => (SendStatus.Transient, "Meta answered with a server error"),
+        _ => (SendStatus.Failed, "Meta refused the request"),
+    };
+}

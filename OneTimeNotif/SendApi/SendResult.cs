@@ -1,0 +1,43 @@
+namespace OneTimeNotif.SendApi;
+
+/// <summary>What a Send API call means for the caller, after Meta's error codes are classified.</summary>
+public enum SendStatus
+{
+    /// <summary>Meta accepted the message; for a token send, the token is now spent.</summary>
+    Sent,
+
+    /// <summary>Rate limited (codes 4, 17, 32, 613, HTTP 429): slow down and retry later with the same token.</summary>
+    Throttled,
+
+    /// <summary>Meta or the network failed (HTTP 5xx, codes 1 and 2, a timeout): retry later with the same token.</summary>
+    Transient,
+
+    /// <summary>The OTN token is used, expired or invalid (code 100, window errors on a token send): it is spent.</summary>
+    TokenRejected,
+
+    /// <summary>The user cannot be reached (551, 10/2018108, 10/1893015): recorded, the token is not spent.</summary>
+    UserUnavailable,
+
+    /// <summary>The Page's set-up is wrong (190, 200, 10, a bad appsecret_proof, no token configured): stop, burn nothing.</summary>
+    ConfigurationFault,
+
+    /// <summary>Meta refused the message itself (a parameter error about its content): stop, burn nothing.</summary>
+    MessageRejected,
+
+    /// <summary>Any other refusal from Meta.</summary>
+    Failed,
+}
+
+/// <param name="MessageId">Meta's <c>message_id</c> when sent.</param>
+/// <param name="Reason">Why, for people: Meta's code and subcode and what they mean. Never a token or a message text.</param>
+public sealed record SendResult(SendStatus Status, string? MessageId = null, string? Reason = null, MetaError? Error = null)
+{
+    public static SendResult Sent(string messageId) => new(SendStatus.Sent, messageId);
+}
+
+/// <summary>The fields of Meta's <c>{"error":{...}}</c> body that classification and support need.</summary>
+public sealed record MetaError(int HttpStatus, int? Code, int? Subcode, string? Type, string? FbTraceId)
+{
+    public override string ToString() =>
+        $"Meta error {Code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}{(Subcode is { } s ? $"/{s}" : "")} (HTTP {HttpStatus}{(FbTraceId is null ? "" : $", fbtrace_id {FbTraceId}")})";
+}
