@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace OneTimeNotif.Tests.Infrastructure;
+namespace OneTimeNotif.Testing;
 
 /// <summary>
 /// A real Azurite (from the repository's npm install) on free loopback ports, in memory, for the test run.
