@@ -2,6 +2,7 @@ using OneTimeNotif;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Host;
 using OneTimeNotif.Host.Security;
+using OneTimeNotif.OptInRequests;
 using OneTimeNotif.Webhook;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ var app = builder.Build();
 // Meta cannot send a key: the webhook is anonymous and guarded by its signature. Everything else needs the key.
 app.MapWebhook();
 app.MapFollowUps().AddEndpointFilter<ApiKeyFilter>();
+app.MapOptInRequests().AddEndpointFilter<ApiKeyFilter>();
 app.Run();
 
 // Lets the integration tests start this exact host with WebApplicationFactory<Program>.
