@@ -10,6 +10,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
+using OneTimeNotif.Host.Scheduling;
+using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Purge;
 using OneTimeNotif.Tokens;
 using OneTimeNotif.Webhook;
 
@@ -75,6 +78,15 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero));
 
+    /// <summary>Run on the real clock instead of <see cref="Time"/> (the scheduler's real-time test).</summary>
+    public bool UsesSystemClock { get; init; }
+
+    /// <summary>
+    /// Leave the host's purge timer out, for tests that run the purge themselves and move <see cref="Time"/> across
+    /// days: a scheduled run on the same clock would race them.
+    /// </summary>
+    public bool WithoutPurgeScheduler { get; init; }
+
     public LogCapture Logs { get; } = new();
 
     public TokenStore Tokens => Services.GetRequiredService<TokenStore>();
@@ -82,8 +94,46 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+        // The host's own categories at every level, whatever appsettings.json says: tests read Debug events too.
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs)
+            .AddFilter<LogCapture>(nameof(OneTimeNotif), LogLevel.Trace));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(UsesSystemClock ? TimeProvider.System : Time);
+            if (WithoutPurgeScheduler)
+            {
+                services.Remove(services.Single(d => d.ImplementationType == typeof(PurgeScheduler)));
+            }
+        });
+    }
+
+    public Task<PurgeReport> PurgeAsync(CancellationToken cancellationToken = default) =>
+        Services.GetRequiredService<TokenPurge>().RunAsync(cancellationToken);
+
+    public async Task<HttpResponseMessage> PostOptInRequestAsync(System.Text.Json.Nodes.JsonObject body, bool withKey = true)
+    {
+        var client = withKey ? CreateKeyedClient() : CreateClient();
+        return await client.PostAsync(OptInRequestEndpoints.Route, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+    }
+
+    /// <summary>Waits until a log entry with <paramref name="eventId"/> matches (or fails the test after <paramref name="timeout"/>).</summary>
+    public async Task<CapturedLog> WaitForLogAsync(int eventId, Func<CapturedLog, bool>? match = null, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var found = Logs.Entries.FirstOrDefault(l => l.EventId.Id == eventId && (match is null || match(l)));
+            if (found is not null)
+            {
+                return found;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                var problems = Logs.Entries.Where(l => l.Level >= LogLevel.Warning).Select(l => $"{l.Category}: {l.Text}");
+                throw new TimeoutException($"No log event {eventId}.{Environment.NewLine}{string.Join(Environment.NewLine, problems.TakeLast(20))}");
+            }
+            await Task.Delay(50);
+        }
     }
 
     public Task<HttpResponseMessage> PostWebhookAsync(string json, string? signature = null) =>
