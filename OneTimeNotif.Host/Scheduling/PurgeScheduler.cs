@@ -23,14 +23,13 @@ public sealed class PurgeScheduler(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var schedule = options.Value.Schedule;
-        var occurrence = NextOccurrence(schedule);
-        SchedulerLog.Scheduled(logger, options.Value.Expression, occurrence);
         while (!stoppingToken.IsCancellationRequested)
         {
+            // From the clock, not from the last occurrence: occurrences missed during a long run are skipped.
+            var occurrence = NextOccurrence(schedule);
+            SchedulerLog.Scheduled(logger, occurrence, options.Value.Expression);
             await WaitUntilAsync(occurrence, stoppingToken).ConfigureAwait(false);
             await RunAsync(occurrence, stoppingToken).ConfigureAwait(false);
-            // From the clock, not from the last occurrence: occurrences missed during a long run are skipped.
-            occurrence = NextOccurrence(schedule);
         }
     }
 

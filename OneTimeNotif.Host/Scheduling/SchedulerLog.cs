@@ -3,8 +3,8 @@ namespace OneTimeNotif.Host.Scheduling;
 /// <summary>The standalone host's timer events: schedule, occurrences, lease; the purge logs its own counts.</summary>
 internal static partial class SchedulerLog
 {
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Purge scheduled by \"{Schedule}\" (UTC); next run at {Next}")]
-    public static partial void Scheduled(ILogger logger, string schedule, DateTimeOffset next);
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Next purge run at {Next} (PurgeSchedule \"{Schedule}\", UTC)")]
+    public static partial void Scheduled(ILogger logger, DateTimeOffset next, string schedule);
 
     [LoggerMessage(EventId = 9002, Level = LogLevel.Information, Message = "Purge run for {Occurrence} started under the lease")]
     public static partial void Running(ILogger logger, DateTimeOffset occurrence);

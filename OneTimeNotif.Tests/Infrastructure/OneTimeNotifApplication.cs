@@ -51,7 +51,10 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
         {
             _settings[key] = value;
         }
-        UseKestrel(0);
+        // Not UseKestrel(0): the factory then rewrites the server's addresses while Kestrel may already be binding
+        // them, which fails now and then ("Addresses cannot be modified after the server has started"). A URL with
+        // port 0 in the host's own settings gives the same free loopback port without that race.
+        UseKestrel();
     }
 
     public OneTimeNotifApplication(Azurite azurite, IDictionary<string, string?>? overrides = null)
@@ -93,6 +96,7 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseUrls("http://127.0.0.1:0");
         builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
         // The host's own categories at every level, whatever appsettings.json says: tests read Debug events too.
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs)

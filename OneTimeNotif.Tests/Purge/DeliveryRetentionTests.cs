@@ -10,6 +10,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.Purge;
 
 /// <summary>Follow-up jobs and their delivery records are purged once older than <c>Purge__DeliveryRetention</c>.</summary>
+[Collection(OnePurgeTestAtATime.Name)]
 public sealed class DeliveryRetentionTests : IAsyncLifetime
 {
     private readonly string _page = NewId();

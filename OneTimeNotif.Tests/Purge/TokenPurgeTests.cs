@@ -10,6 +10,7 @@ namespace OneTimeNotif.Tests.Purge;
 /// The purge of expired tokens, driven with the fake clock. Each test has its own Azurite: a purge deletes every
 /// expired token in the store, so it must not meet another test's tokens.
 /// </summary>
+[Collection(OnePurgeTestAtATime.Name)]
 public sealed class TokenPurgeTests : IAsyncLifetime
 {
     private readonly string _page = NewId();
