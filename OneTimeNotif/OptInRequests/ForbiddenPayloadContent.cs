@@ -61,7 +61,7 @@ public static partial class ForbiddenPayloadContent
     private static partial Regex CardCandidate();
 
     /// <summary>"+" and 8 to 15 digits (E.164), which may be grouped by spaces, dots, dashes or parentheses.</summary>
-    [GeneratedRegex(@"(?<![\w+])\+\(?\d(?:[ .\-()]{0,2}\d){7,14}(?!\d)")]
+    [GeneratedRegex(@"(?<![\d+])\+\(?\d(?:[ .\-()]{0,2}\d){7,14}(?!\d)")]
     private static partial Regex InternationalPhone();
 
     /// <summary>A national number with its trunk prefix: "0", a non-zero digit, 9 to 11 digits in all ("06 12 34 56 78").</summary>
