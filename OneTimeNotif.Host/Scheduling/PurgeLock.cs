@@ -21,16 +21,24 @@ public sealed class PurgeLock(BlobServiceClient blobs, TimeProvider time)
     /// <returns>The held lease, or null when another instance holds it.</returns>
     public async Task<PurgeLease?> TryAcquireAsync(CancellationToken cancellationToken)
     {
-        var lease = Blob.GetBlobLeaseClient();
         try
         {
-            await lease.AcquireAsync(LeaseDuration, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await AcquireAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
             // A fresh storage account: the lock blob appears on first use.
             await CreateBlobAsync(cancellationToken).ConfigureAwait(false);
-            return await TryAcquireAsync(cancellationToken).ConfigureAwait(false);
+            return await AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<PurgeLease?> AcquireAsync(CancellationToken cancellationToken)
+    {
+        var lease = Blob.GetBlobLeaseClient();
+        try
+        {
+            await lease.AcquireAsync(LeaseDuration, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
