@@ -6,6 +6,9 @@ using OneTimeNotif.Webhook;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddHostJson();
+// "Request starting" lines carry the full URL, and Meta's handshake puts the verify token in the query string.
+// This filter is more specific than any configured level for Microsoft.AspNetCore, so it holds at Trace too.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 builder.Services.AddProblemDetails();
 builder.Services.AddOneTimeNotif(builder.Configuration);
 builder.Services.AddStandaloneHost(builder.Configuration);

@@ -43,6 +43,13 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
             ["extensions:queues:processingLease"] = "00:00:05",
             ["FollowUps:RetryDelay"] = "00:00:00.200",
             ["FollowUps:MaxRetryDelay"] = "00:00:01",
+            // Every category at its most verbose, overriding appsettings.json and host.json, so the secret
+            // scans see everything any sink could.
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft"] = "Trace",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+            ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Trace",
+            ["Logging:LogLevel:Azure.Core"] = "Trace",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
