@@ -95,11 +95,12 @@ public sealed class QueueListenerTests(AzuriteFixture storage) : IClassFixture<A
         var (queue, poison) = await CreateQueuesAsync();
         var starts = 0;
         var finished = false;
-        var options = Options(leaseSeconds: 1);
+        // The work outlasts two leases; renewal at half-time must keep it hidden throughout.
+        var options = Options(leaseSeconds: 3);
         var first = Listener(queue, poison, options, async (_, ct) =>
         {
             Interlocked.Increment(ref starts);
-            await Task.Delay(TimeSpan.FromSeconds(3.5), ct);
+            await Task.Delay(TimeSpan.FromSeconds(7), ct);
             finished = true;
         });
         // A second consumer on the same queue, as a scaled-out app has.
@@ -112,7 +113,7 @@ public sealed class QueueListenerTests(AzuriteFixture storage) : IClassFixture<A
 
         using var stop = new CancellationTokenSource();
         var both = Task.WhenAll(first.RunAsync(stop.Token), second.RunAsync(stop.Token));
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow.AddSeconds(25);
         while (!Volatile.Read(ref finished) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);

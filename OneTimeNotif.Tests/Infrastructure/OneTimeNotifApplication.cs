@@ -1,25 +1,31 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
+using OneTimeNotif.Host;
 using OneTimeNotif.Tokens;
 using OneTimeNotif.Webhook;
 
 namespace OneTimeNotif.Tests.Infrastructure;
 
 /// <summary>
-/// The standalone host exactly as it ships, on Kestrel over real loopback HTTP, with only what must be swapped:
-/// storage endpoints (Azurite), the clock (a <see cref="FakeTimeProvider"/>) and a log sink that keeps everything.
+/// The standalone host exactly as it ships (<see cref="StandaloneHost.Build"/>), on Kestrel over real loopback
+/// HTTP, with only what must be swapped: storage endpoints (Azurite), the clock (a <see cref="FakeTimeProvider"/>)
+/// and a log sink that keeps everything. Started on first use.
 /// </summary>
-public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
+/// <remarks>
+/// Not a WebApplicationFactory: its entry-point interception raced between test classes starting hosts in parallel
+/// on a loaded machine ("Addresses cannot be modified after the server has started"). Building the host directly
+/// is deterministic and exercises the same code <c>Program</c> runs.
+/// </remarks>
+public sealed class OneTimeNotifApplication : IAsyncDisposable
 {
     public const string AppSecret = "app-secret-5d1e0c7a9b";
     public const string VerifyToken = "verify-token-3f9a2b";
@@ -27,6 +33,10 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
     public const string ApiKey = "api-key-for-tests-4b7e19";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly SemaphoreSlim _start = new(1, 1);
+    private readonly HttpMessageHandler _handler = new SocketsHttpHandler();
+    private WebApplication? _app;
+    private Uri? _baseAddress;
 
     public OneTimeNotifApplication(string storageConnectionString, IDictionary<string, string?>? overrides = null)
     {
@@ -55,12 +65,83 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
         {
             _settings[key] = value;
         }
-        UseKestrel(0);
     }
 
     public OneTimeNotifApplication(Azurite azurite, IDictionary<string, string?>? overrides = null)
         : this(azurite.ConnectionString, overrides)
     {
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero));
+
+    public LogCapture Logs { get; } = new();
+
+    public IServiceProvider Services => Started().Services;
+
+    public TokenStore Tokens => Services.GetRequiredService<TokenStore>();
+
+    /// <summary>Starts the host now; start-up failures (invalid options) surface here.</summary>
+    public void StartServer() => Started();
+
+    public HttpClient CreateClient()
+    {
+        Started();
+        return new HttpClient(_handler, disposeHandler: false) { BaseAddress = _baseAddress };
+    }
+
+    private WebApplication Started()
+    {
+        if (_app is null)
+        {
+            // Off the test's synchronization context, so blocking on the start cannot deadlock.
+            Task.Run(StartAsync).GetAwaiter().GetResult();
+        }
+        return _app!;
+    }
+
+    private async Task StartAsync()
+    {
+        await _start.WaitAsync();
+        try
+        {
+            if (_app is not null)
+            {
+                return;
+            }
+            var app = StandaloneHost.Build([], builder =>
+            {
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+                builder.Configuration.AddInMemoryCollection(_settings);
+                builder.Logging.AddProvider(Logs);
+                builder.Services.AddSingleton<TimeProvider>(Time);
+            });
+            try
+            {
+                await app.StartAsync();
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
+            _baseAddress = new Uri(app.Urls.First());
+            _app = app;
+        }
+        finally
+        {
+            _start.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        _handler.Dispose();
+        _start.Dispose();
     }
 
     /// <summary>Settings that point the host at a fake Send API serving <paramref name="pages"/>.</summary>
@@ -79,19 +160,6 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
         AppSecret = AppSecret,
         PageTokens = pages.ToDictionary(p => p, _ => PageAccessToken),
     };
-
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero));
-
-    public LogCapture Logs { get; } = new();
-
-    public TokenStore Tokens => Services.GetRequiredService<TokenStore>();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
-    }
 
     public Task<HttpResponseMessage> PostWebhookAsync(string json, string? signature = null) =>
         PostWebhookAsync(Encoding.UTF8.GetBytes(json), signature ?? WebhookSignature.Sign(Encoding.UTF8.GetBytes(json), AppSecret));

@@ -1,16 +1,10 @@
-using Azure;
-using Azure.Data.Tables;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Tokens;
 
 /// <summary>One stored opt-in token in the <c>OtnTokens</c> table.</summary>
-internal sealed class TokenEntity : ITableEntity
+internal sealed class TokenEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string PageId { get; set; } = "";
     public string Psid { get; set; } = "";
     public string Payload { get; set; } = "";

@@ -22,9 +22,6 @@ public static class TokenKeys
     /// <summary>Every token row starts with this; other row kinds in the partition use other prefixes.</summary>
     public static string AllTokensRowPrefix => TokenRowPrefix;
 
-    /// <summary>The first key after every key that starts with <paramref name="prefix"/>.</summary>
-    public static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
-
     /// <summary>128 bits of SHA-256: collisions are out of reach and the key stays short.</summary>
     public static string Hash(string value) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)).AsSpan(0, 16));

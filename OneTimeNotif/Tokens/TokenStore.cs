@@ -56,11 +56,8 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         ArgumentException.ThrowIfNullOrEmpty(pageId);
         ArgumentNullException.ThrowIfNull(payload);
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-
         var prefix = psid is null ? TokenKeys.AllTokensRowPrefix : TokenKeys.UserRowPrefix(psid);
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {TokenKeys.Partition(pageId, payload)} and RowKey ge {prefix} and RowKey lt {TokenKeys.PrefixEnd(prefix)}");
-        await foreach (var entity in tables.Tokens.QueryAsync<TokenEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in tables.Tokens.QueryAsync<TokenEntity>(KeyRange.Filter(TokenKeys.Partition(pageId, payload), prefix), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             // Partitions are keyed by a hash of the payload; the stored payload settles a (theoretical) collision.
             if (entity.Payload == payload)
@@ -68,6 +65,29 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
                 yield return entity.ToStoredToken();
             }
         }
+    }
+
+    /// <summary>One user's token rows in a topic partition, with their ETags, for binding.</summary>
+    internal async Task<List<TokenEntity>> ReadUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
+    {
+        var tokens = new List<TokenEntity>();
+        await foreach (var token in tables.Tokens.QueryAsync<TokenEntity>(KeyRange.Filter(partition, TokenKeys.UserRowPrefix(psid)), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            tokens.Add(token);
+        }
+        return tokens;
+    }
+
+    /// <summary>One page of a topic's token rows, from <paramref name="cursor"/> (a continuation) on, and where the next page starts.</summary>
+    internal async Task<(IReadOnlyList<TokenEntity> Rows, string? Next)> ReadTopicPageAsync(string partition, string? cursor, int size, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var query = tables.Tokens.QueryAsync<TokenEntity>(KeyRange.Filter(partition, TokenKeys.AllTokensRowPrefix), maxPerPage: size, cancellationToken: cancellationToken);
+        await foreach (var page in query.AsPages(cursor, size).ConfigureAwait(false))
+        {
+            return (page.Values, page.ContinuationToken);
+        }
+        return ([], null);
     }
 
     private async Task WriteExpiryIndexAsync(List<TokenEntity> tokens, CancellationToken cancellationToken)
