@@ -50,6 +50,7 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
 
     [Theory]
     [InlineData("not json", "not a JSON object")]
+    [InlineData("""{"jobId":"j","pageId":"1","payload":"P","message":{"text":"a"},"message":{"text":"b"}}""", "Duplicate")]
     [InlineData("{}", "jobId is required")]
     [InlineData("""{"jobId":"j","pageId":"abc","payload":"P","message":{"text":"hi"}}""", "pageId must be a Page ID")]
     [InlineData("""{"jobId":"j","pageId":"1","payload":"P","psid":"x1","message":{"text":"hi"}}""", "psid must be a PSID")]

@@ -29,14 +29,21 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
 
         var entities = optIns.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
-        // The expiry index first: a token whose index row is missing would never be purged, while an index
-        // row whose token write failed is only a row the purge skips.
-        await WriteExpiryIndexAsync(entities, cancellationToken).ConfigureAwait(false);
-
         var stored = 0;
-        var chunks = entities.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
-        await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
-            Interlocked.Add(ref stored, await AddTokensAsync(chunk, ct).ConfigureAwait(false))).ConfigureAwait(false);
+        try
+        {
+            // The expiry index first: a token whose index row is missing would never be purged, while an index
+            // row whose token write failed is only a row the purge skips.
+            await WriteExpiryIndexAsync(entities, cancellationToken).ConfigureAwait(false);
+            var chunks = entities.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
+            await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
+                Interlocked.Add(ref stored, await AddTokensAsync(chunk, ct).ConfigureAwait(false))).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e)
+        {
+            tables.ForgetCreated(e);
+            throw;
+        }
 
         var result = new SaveResult(stored, entities.Count - stored);
         LogSaved(logger, result.Stored, result.AlreadyStored);
