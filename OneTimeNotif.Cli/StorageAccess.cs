@@ -10,10 +10,32 @@ namespace OneTimeNotif.Cli;
 internal sealed class StorageAccess : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly bool _usesConnectionString;
 
-    private StorageAccess(ServiceProvider services) => _services = services;
+    private StorageAccess(ServiceProvider services, bool usesConnectionString)
+    {
+        _services = services;
+        _usesConnectionString = usesConnectionString;
+    }
 
-    public TokenStore Tokens => _services.GetRequiredService<TokenStore>();
+    /// <summary>The token store; the storage client is made here, so a malformed setting fails here.</summary>
+    public TokenStore Tokens
+    {
+        get
+        {
+            try
+            {
+                return _services.GetRequiredService<TokenStore>();
+            }
+            catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+            {
+                // The SDK quotes the part of a connection string it could not read, which may be the account key.
+                throw new CommandException(_usesConnectionString
+                    ? "OtnStorage is not a valid storage connection string (DefaultEndpointsProtocol=...;AccountName=...;AccountKey=...;TableEndpoint=...)."
+                    : $"OtnStorage does not make a storage client: {ErrorLine.FirstLine(e.Message)}", e);
+            }
+        }
+    }
 
     public static StorageAccess Open(CliContext cli)
     {
@@ -24,7 +46,7 @@ internal sealed class StorageAccess : IAsyncDisposable
                 "OtnStorage is not set (the storage connection string, or OtnStorage__tableServiceUri for an identity-based connection); scripts/local-settings.sh exports the local value.");
         }
         var services = new ServiceCollection().AddLogging().AddOneTimeNotif(cli.Configuration);
-        return new StorageAccess(services.BuildServiceProvider());
+        return new StorageAccess(services.BuildServiceProvider(), !string.IsNullOrWhiteSpace(cli.Configuration[Storage.StorageOptions.SectionName]));
     }
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();

@@ -64,6 +64,18 @@ public sealed class TokensStatsCommandTests(AzuriteFixture storage) : IAsyncLife
     }
 
     [Fact]
+    public async Task AMalformedConnectionStringIsSaidWithoutRepeatingIt()
+    {
+        // An account key pasted on its own: the SDK's own error would quote it.
+        const string key = "c2VjcmV0LWFjY291bnQta2V5LXZhbHVl==";
+
+        var run = await _otn.RunAsync(s => s["OtnStorage"] = key, "tokens", "stats");
+
+        var line = run.AssertFailedInOneLine(1, "OtnStorage is not a valid storage connection string");
+        Assert.DoesNotContain("c2VjcmV0", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnreachableStorageIsSaidInOneLine()
     {
         var run = await _otn.RunAsync(s => s["OtnStorage"] = Azurite.ConnectionStringFor(Azurite.FreePort(), Azurite.FreePort(), Azurite.FreePort()), "tokens", "stats");
