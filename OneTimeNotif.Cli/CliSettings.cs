@@ -13,8 +13,6 @@ internal sealed class CliSettings(IConfiguration configuration)
     public const string UrlKey = "Otn:Url";
     public static readonly Uri DefaultUrl = new("http://127.0.0.1:7071");
 
-    public IConfiguration Configuration => configuration;
-
     /// <summary><paramref name="url"/> (the <c>--url</c> option) when given, else <c>Otn__Url</c>, else the local run's address.</summary>
     public Uri ServiceUrl(Uri? url)
     {

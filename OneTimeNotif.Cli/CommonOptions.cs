@@ -44,6 +44,19 @@ internal sealed class CommonOptions
         return option;
     }
 
+    public static Option<int> Seconds(string name, string description, int byDefault)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => byDefault, HelpName = "SECONDS" };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 86_400)
+            {
+                r.AddError($"{name} must be 1 to 86400 seconds.");
+            }
+        });
+        return option;
+    }
+
     public static Option<string> Page(string description = "The Page ID") => Id("--page", description);
 
     public static Option<string> Payload(string description) =>

@@ -19,7 +19,7 @@ internal static class DemoCommand
     public static Command Create(CliContext cli, CommonOptions common)
     {
         var page = CommonOptions.Id("--page", "The Page to play it on (default: the one Page in Messenger__Pages__*)", required: false);
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each follow-up", DefaultValueFactory = _ => 120, HelpName = "SECONDS" };
+        var timeout = CommonOptions.Seconds("--timeout", "Seconds to wait for each follow-up", 120);
         var demo = new Command("demo",
             "Play the whole story against a running service: an OTN request, the opt-in, a follow-up delivered, the token refused on a " +
             "second use, and a preview of the purge (needs Messenger__AppSecret, Api__Key and OtnStorage; scripts/local-settings.sh sets them)")
@@ -115,7 +115,7 @@ internal static class DemoCommand
         SimulateOptInCommand.SimulateAsync(cli, service, page, optIns, OptInSimulation.DefaultPerRequest, webhook: null, cancellationToken);
 
     private static Task<FollowUpStatus> FollowUpAsync(CliContext cli, ServiceClient service, string page, string payload, TimeSpan timeout, CancellationToken cancellationToken) =>
-        FollowUpSendCommand.SendAsync(cli, service, FollowUpSendCommand.Job(cli, FollowUpSendCommand.NewJobId(cli.Time), page, payload, null, Text), wait: true, timeout, cancellationToken);
+        FollowUpSendCommand.SendAsync(cli, service, FollowUpSendCommand.Job(FollowUpSendCommand.NewJobId(cli.Time), page, payload, null, Text), wait: true, timeout, cancellationToken);
 
     /// <summary>Reads the users' tokens from storage, so the refusal is seen where it is decided: the token is spent.</summary>
     private static async Task ShowTokensAsync(CliContext cli, string page, string payload, IReadOnlyList<string> psids, CancellationToken cancellationToken)

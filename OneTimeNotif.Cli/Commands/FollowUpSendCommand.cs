@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using OneTimeNotif.FollowUps;
-using OneTimeNotif.Tokens;
 using Spectre.Console;
 
 namespace OneTimeNotif.Cli.Commands;
@@ -32,7 +31,7 @@ internal static class FollowUpSendCommand
             }
         });
         var wait = new Option<bool>("--wait") { Description = "Follow the job until it completes or stops, with a progress bar (counts waiting users when OtnStorage is set)" };
-        var timeout = new Option<int>("--timeout") { Description = "With --wait: seconds to wait", DefaultValueFactory = _ => 300, HelpName = "SECONDS" };
+        var timeout = CommonOptions.Seconds("--timeout", "With --wait: seconds to wait", 300);
 
         var send = new Command("send", "Submit a follow-up: every user waiting on the payload (or --psid) gets the text once (needs Api__Key)")
         {
@@ -40,7 +39,7 @@ internal static class FollowUpSendCommand
         };
         send.SetAction(async (result, cancellationToken) =>
         {
-            var job = Job(cli, result.GetValue(jobId) ?? NewJobId(cli.Time), result.GetRequiredValue(page), result.GetRequiredValue(payload), result.GetValue(psid), result.GetRequiredValue(text));
+            var job = Job(result.GetValue(jobId) ?? NewJobId(cli.Time), result.GetRequiredValue(page), result.GetRequiredValue(payload), result.GetValue(psid), result.GetRequiredValue(text));
             using var service = new ServiceClient(cli, cli.Settings.ServiceUrl(result.GetValue(common.Url)));
             var status = await SendAsync(cli, service, job, result.GetValue(wait), TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken).ConfigureAwait(false);
             return status.State == JobState.Stopped ? ExitCodes.Failed : ExitCodes.Ok;
@@ -51,7 +50,7 @@ internal static class FollowUpSendCommand
     public static string NewJobId(TimeProvider time) =>
         string.Create(CultureInfo.InvariantCulture, $"cli-{time.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}");
 
-    public static FollowUpJob Job(CliContext cli, string jobId, string page, string payload, string? psid, string text)
+    public static FollowUpJob Job(string jobId, string page, string payload, string? psid, string text)
     {
         var job = new FollowUpJob(jobId, page, payload, psid, new JsonObject { ["text"] = text });
         // The library's own rules, checked before anything is sent.
