@@ -15,6 +15,7 @@ done
 
 dotnet build OneTimeNotif.Host --nologo -v quiet
 dotnet build OneTimeNotif.FakeSendApi --nologo -v quiet
+dotnet build OneTimeNotif.Cli --nologo -v quiet
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
@@ -31,8 +32,10 @@ pids+=($!)
 cat <<MSG
 OneTimeNotif is starting on $OTN_URL (Azurite on 127.0.0.1:10000-10002, data in .azurite/;
 fake Send API on $FAKE_SEND_API_URL for Page $OTN_SAMPLE_PAGE). Next, in another terminal:
-  ./scripts/send-optin.sh $OTN_SAMPLE_PAGE 24680 RESTOCK:sku-42               # a signed opt-in, as Meta posts it
-  ./scripts/send-followup.sh $OTN_SAMPLE_PAGE RESTOCK:sku-42 "Back in stock!"   # tell everyone waiting on it
-  ./scripts/followup-status.sh <jobId printed above>
+  scripts/otn demo              # the whole story, step by step: request, opt-in, follow-up, second use, purge
+  scripts/otn simulate optin --page $OTN_SAMPLE_PAGE --psid 24680 --payload RESTOCK:sku-42 --count 2   # signed, as Meta posts them
+  scripts/otn followup send --page $OTN_SAMPLE_PAGE --payload RESTOCK:sku-42 --text "Back in stock!" --wait
+  scripts/otn tokens stats      # live tokens per Page and payload
+  scripts/otn --help            # every command; docs/cli.md
 MSG
 ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}" dotnet run --no-build --project OneTimeNotif.Host --urls "$OTN_URL"

@@ -80,6 +80,16 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
 
     public TokenStore Tokens => Services.GetRequiredService<TokenStore>();
 
+    /// <summary>Where the host listens, as a client (the CLI, a script) would be told.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            Started();
+            return _baseAddress!;
+        }
+    }
+
     /// <summary>Starts the host now; start-up failures (invalid options) surface here.</summary>
     public void StartServer() => Started();
 

@@ -33,6 +33,13 @@ internal sealed class TokenEntity : TableRow
         ExpiresAt = optIn.ExpiresAt,
     };
 
+    /// <summary>Every property but <see cref="Token"/>: the columns the operator reads select.</summary>
+    public static readonly IReadOnlyList<string> SummaryColumns =
+        [nameof(PageId), nameof(Psid), nameof(Payload), nameof(OptedInAt), nameof(ExpiresAt), nameof(SpentAt), nameof(BoundJobId)];
+
+    public TokenSummary ToSummary() =>
+        new(PageId, Psid, Payload, OptedInAt, ExpiresAt, SpentAt, string.IsNullOrEmpty(BoundJobId) ? null : BoundJobId);
+
     public StoredToken ToStoredToken() =>
         new(PageId, Psid, Payload, Token, OptedInAt, ExpiresAt, SpentAt, RowKey, string.IsNullOrEmpty(BoundJobId) ? null : BoundJobId, ETag);
 }

@@ -12,7 +12,10 @@ public static class TokenKeys
 {
     private const string TokenRowPrefix = "t_";
 
-    public static string Partition(string pageId, string payload) => $"{pageId}_{Hash(payload)}";
+    public static string Partition(string pageId, string payload) => $"{PagePartitionPrefix(pageId)}{Hash(payload)}";
+
+    /// <summary>Every topic partition of one Page starts with this (Page IDs are decimal, so no Page's prefix is another's).</summary>
+    public static string PagePartitionPrefix(string pageId) => $"{pageId}_";
 
     public static string Row(string psid, string token) => $"{UserRowPrefix(psid)}{Hash(token)}";
 

@@ -74,6 +74,53 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         }
     }
 
+    /// <summary>
+    /// Every stored token, or one Page's, spent and expired ones included, without the token values. A scan of the
+    /// whole table (or of the Page's partitions): for operator tools, never for a request path.
+    /// </summary>
+    public async IAsyncEnumerable<TokenSummary> ScanAsync(string? pageId = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var rows = TokenKeys.AllTokensRowPrefix;
+        // Token rows share their partitions with delivery records, so the row range keeps to tokens.
+        var filter = pageId is null
+            ? TableClient.CreateQueryFilter($"RowKey ge {rows} and RowKey lt {KeyRange.PrefixEnd(rows)}")
+            : TableClient.CreateQueryFilter(
+                $"PartitionKey ge {TokenKeys.PagePartitionPrefix(pageId)} and PartitionKey lt {KeyRange.PrefixEnd(TokenKeys.PagePartitionPrefix(pageId))} and RowKey ge {rows} and RowKey lt {KeyRange.PrefixEnd(rows)}");
+        await foreach (var entity in tables.Tokens.QueryAsync<TokenEntity>(filter, select: TokenEntity.SummaryColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return entity.ToSummary();
+        }
+    }
+
+    /// <summary>
+    /// What a purge run at <paramref name="now"/> would delete: the expiry index rows of past days and today's rows
+    /// that expired by <paramref name="now"/> (the same range the purge reads), each with the token it points to.
+    /// Reads only; deletes nothing.
+    /// </summary>
+    public async IAsyncEnumerable<ExpiredToken> FindExpiredAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        // Rows of earlier days expired before today began, so one condition on ExpiresAt serves both parts of the range.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey le {TokenExpiryEntity.DayPartition(now)} and ExpiresAt le {now}");
+        string[] select = [nameof(TokenExpiryEntity.TokenPartitionKey), nameof(TokenExpiryEntity.TokenRowKey), nameof(TokenExpiryEntity.ExpiresAt)];
+        var pages = tables.Expiries.QueryAsync<TokenExpiryEntity>(filter, select: select, cancellationToken: cancellationToken).AsPages();
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            var found = new ExpiredToken[page.Values.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, found.Length), WithCancellation(cancellationToken), async (i, ct) =>
+            {
+                var index = page.Values[i];
+                var token = await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(index.TokenPartitionKey, index.TokenRowKey, TokenEntity.SummaryColumns, ct).ConfigureAwait(false);
+                found[i] = new ExpiredToken(index.ExpiresAt, token.ValueOrNull()?.ToSummary());
+            }).ConfigureAwait(false);
+            foreach (var expired in found)
+            {
+                yield return expired;
+            }
+        }
+    }
+
     /// <summary>One user's token rows in a topic partition, with their ETags, for binding.</summary>
     internal async Task<List<TokenEntity>> ReadUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
     {
