@@ -34,6 +34,7 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private readonly ConcurrentQueue<FakeError> _nextErrors = new();
     private readonly ConcurrentDictionary<string, Queue<long>> _recentCalls = new();
     private readonly ConcurrentQueue<FakeDelivery> _deliveries = new();
+    private readonly ConcurrentQueue<string> _targets = new();
     private int _calls;
     private int _throttled;
 
@@ -46,6 +47,9 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     public Uri BaseUrl => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     public IReadOnlyCollection<FakeDelivery> Deliveries => _deliveries;
+
+    /// <summary>Path and query of every call, to check that no secret ever travels in a URL.</summary>
+    public IReadOnlyCollection<string> RequestTargets => _targets;
     public int Calls => _calls;
     public int Throttled => _throttled;
 
@@ -86,6 +90,7 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private async Task<IResult> HandleAsync(string pageId, HttpRequest request)
     {
         Interlocked.Increment(ref _calls);
+        _targets.Enqueue($"{request.Path}{request.QueryString}");
         if (_options.Latency > TimeSpan.Zero)
         {
             await Task.Delay(_options.Latency).ConfigureAwait(false);

@@ -14,17 +14,17 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>Azurite's well-known development key; it is public and only opens the local emulator.</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly Process _process;
+    private readonly string[] _arguments;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+    private Process _process;
 
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
-
-    private Azurite(Process process, int blobPort, int queuePort, int tablePort, System.Collections.Concurrent.ConcurrentQueue<string> output)
+    private Azurite(string[] arguments, int blobPort, int queuePort, int tablePort)
     {
-        _process = process;
-        _output = output;
+        _arguments = arguments;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
+        _process = Launch();
     }
 
     public int BlobPort { get; }
@@ -39,7 +39,11 @@ public sealed class Azurite : IAsyncDisposable
         $"QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};" +
         $"TableEndpoint=http://127.0.0.1:{tablePort}/{AccountName};";
 
-    public static async Task<Azurite> StartAsync()
+    /// <param name="onDisk">
+    /// Keep the data in a temporary folder instead of memory, so that it survives <see cref="StopAsync"/> and
+    /// <see cref="RestartAsync"/> (an outage, not a wipe).
+    /// </param>
+    public static async Task<Azurite> StartAsync(bool onDisk = false)
     {
         var script = Path.Combine(RepositoryRoot(), "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
@@ -47,27 +51,69 @@ public sealed class Azurite : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed at {script}; run ./test.sh, which runs npm ci first.");
         }
         int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var start = new ProcessStartInfo("node")
-        {
-            ArgumentList =
-            {
-                script, "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent",
-                "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
-                "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-                "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var azurite = new Azurite(process, blob, queue, table, output);
+        string[] storage = onDisk
+            ? ["--location", Directory.CreateTempSubdirectory("azurite-").FullName]
+            : ["--inMemoryPersistence"];
+        string[] arguments =
+        [
+            script, .. storage, "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
+            "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
+        ];
+        var azurite = new Azurite(arguments, blob, queue, table);
         await azurite.WaitUntilListeningAsync();
         return azurite;
+    }
+
+    /// <summary>
+    /// Storage goes away: its ports refuse connections. Azurite is asked to stop (SIGTERM) so that an on-disk store
+    /// is flushed, as a real outage keeps data; only a process that does not stop in time is killed.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        using (var terminate = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await terminate.WaitForExitAsync();
+        }
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await _process.WaitForExitAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Storage comes back on the same ports (with its data, when started on disk).</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+        _process = Launch();
+        await WaitUntilListeningAsync();
+    }
+
+    private Process Launch()
+    {
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in _arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
     }
 
     /// <summary>A loopback port nobody listens on: storage that is down.</summary>
@@ -117,11 +163,7 @@ public sealed class Azurite : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        await StopAsync();
         _process.Dispose();
     }
 }

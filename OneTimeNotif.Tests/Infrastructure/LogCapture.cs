@@ -27,7 +27,8 @@ public sealed class LogCapture : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull
         {
-            capture.Add(new CapturedLog(category, LogLevel.Trace, new EventId(), $"scope: {Describe(state)}"));
+            // Scopes carry no level; None keeps them apart from real events in level assertions.
+            capture.Add(new CapturedLog(category, LogLevel.None, new EventId(), $"scope: {Describe(state)}"));
             return null;
         }
 

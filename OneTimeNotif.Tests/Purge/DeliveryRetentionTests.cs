@@ -51,7 +51,7 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
     {
         var filter = prefix is null
             ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {TokenKeys.PrefixEnd(prefix)}");
+            : KeyRange.Filter(partition, prefix);
         var count = 0;
         await foreach (var _ in table.QueryAsync<TableEntity>(filter))
         {

@@ -92,9 +92,7 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
             return null;
         }
         var counts = new Dictionary<string, int>();
-        var prefix = DeliveryEntity.RowPrefix(jobId);
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {Tokens.TokenKeys.Partition(job.PageId, job.Payload)} and RowKey ge {prefix} and RowKey lt {Tokens.TokenKeys.PrefixEnd(prefix)}");
+        var filter = KeyRange.Filter(Tokens.TokenKeys.Partition(job.PageId, job.Payload), DeliveryEntity.RowPrefix(jobId));
         await foreach (var delivery in tables.Tokens.QueryAsync<DeliveryEntity>(filter, select: [nameof(DeliveryEntity.State)], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             counts[delivery.State] = counts.GetValueOrDefault(delivery.State) + 1;
@@ -117,7 +115,7 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
 
     private async Task<List<SegmentEntity>> GetSegmentsAsync(string jobId, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {JobEntity.Partition(jobId)} and RowKey ge 's_' and RowKey lt 's`'");
+        var filter = KeyRange.Filter(JobEntity.Partition(jobId), SegmentEntity.RowPrefix);
         var segments = new List<SegmentEntity>();
         await foreach (var segment in Jobs.QueryAsync<SegmentEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {

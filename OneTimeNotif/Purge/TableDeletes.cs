@@ -1,6 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
-using OneTimeNotif.Tokens;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Purge;
 
@@ -24,8 +24,7 @@ internal static class TableDeletes
     /// <summary>Reads the row keys of a prefix range of one partition and deletes those rows, a page at a time.</summary>
     public static async Task<int> DeleteRangeAsync(TableClient table, string partitionKey, string rowKeyPrefix, PurgeTally tally, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {partitionKey} and RowKey ge {rowKeyPrefix} and RowKey lt {TokenKeys.PrefixEnd(rowKeyPrefix)}");
+        var filter = KeyRange.Filter(partitionKey, rowKeyPrefix);
         var deleted = 0;
         var pages = table.QueryAsync<TableEntity>(filter, select: [nameof(ITableEntity.RowKey)], cancellationToken: cancellationToken).AsPages();
         await foreach (var page in pages.ConfigureAwait(false))

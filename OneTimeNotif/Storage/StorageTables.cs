@@ -37,4 +37,17 @@ public sealed class StorageTables(TableServiceClient service)
         await JobDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         _created = true;
     }
+
+    /// <summary>
+    /// Storage said a table does not exist (deleted by an operator, or a new account): create them again on the next
+    /// call instead of failing every request until a restart.
+    /// </summary>
+    public void ForgetCreated(Azure.RequestFailedException failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.ErrorCode == "TableNotFound")
+        {
+            _created = false;
+        }
+    }
 }
