@@ -50,7 +50,26 @@ public sealed class Azurite : IAsyncDisposable
         {
             throw new InvalidOperationException($"Azurite is not installed at {script}; run ./test.sh, which runs npm ci first.");
         }
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
+        // A port found free can be taken by another process (a parallel test's Azurite or host) before Azurite
+        // binds it; such a lost race is retried on fresh ports, any other failure is not.
+        for (var attempt = 1; ; attempt++)
+        {
+            var azurite = OnFreePorts(script, onDisk);
+            try
+            {
+                await azurite.WaitUntilListeningAsync();
+                return azurite;
+            }
+            catch (AzuriteExitedException e) when (attempt < 3 && e.LostPortRace)
+            {
+                await azurite.DisposeAsync();
+            }
+        }
+    }
+
+    private static Azurite OnFreePorts(string script, bool onDisk)
+    {
+        var (blob, queue, table) = ThreeFreePorts();
         string[] storage = onDisk
             ? ["--location", Directory.CreateTempSubdirectory("azurite-").FullName]
             : ["--inMemoryPersistence"];
@@ -61,9 +80,7 @@ public sealed class Azurite : IAsyncDisposable
             "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
             "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
         ];
-        var azurite = new Azurite(arguments, blob, queue, table);
-        await azurite.WaitUntilListeningAsync();
-        return azurite;
+        return new Azurite(arguments, blob, queue, table);
     }
 
     /// <summary>
@@ -119,10 +136,25 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>A loopback port nobody listens on: storage that is down.</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var listener = Listen();
+        return Port(listener);
     }
+
+    /// <summary>Three distinct free ports: all three are held open while choosing, so the system cannot hand one out twice.</summary>
+    private static (int Blob, int Queue, int Table) ThreeFreePorts()
+    {
+        using TcpListener blob = Listen(), queue = Listen(), table = Listen();
+        return (Port(blob), Port(queue), Port(table));
+    }
+
+    private static TcpListener Listen()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return listener;
+    }
+
+    private static int Port(TcpListener listener) => ((IPEndPoint)listener.LocalEndpoint).Port;
 
     private async Task WaitUntilListeningAsync()
     {
@@ -133,7 +165,7 @@ public sealed class Azurite : IAsyncDisposable
             {
                 if (_process.HasExited)
                 {
-                    throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} before listening: {string.Join(Environment.NewLine, _output)}");
+                    throw new AzuriteExitedException(_process.ExitCode, [.. _output]);
                 }
                 try
                 {
