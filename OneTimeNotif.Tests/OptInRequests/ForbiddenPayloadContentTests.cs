@@ -10,6 +10,7 @@ public sealed class ForbiddenPayloadContentTests
     [InlineData("CARD:4111 1111 1111 1111", "a card number")]
     [InlineData("pay-5500-0000-0000-0004", "a card number")]
     [InlineData("378282246310005", "a card number")]
+    [InlineData("AMEX 3782 822463 10005", "a card number")]
     [InlineData("CALL:+33 6 12 34 56 78", "a phone number")]
     [InlineData("+1 (555) 123-4567", "a phone number")]
     [InlineData("tel+819012345678", "a phone number")]
@@ -29,6 +30,10 @@ public sealed class ForbiddenPayloadContentTests
     [InlineData("PRICE-DROP:kettle@40%")]
     [InlineData("build 1.2.3.4")]
     [InlineData("VERSION:0000123456")]
+    [InlineData("DEMO:kettle-20261123-093000-3412")]
+    [InlineData("BATCH-20261123-093000-3517")]
+    [InlineData("ORDER:1763900000018")]
+    [InlineData("SHIPMENT:2026-11-23-0930-3412")]
     public void IdsDatesAndProductCodesAreAllowed(string payload) =>
         Assert.Null(ForbiddenPayloadContent.Find(payload, []));
 
