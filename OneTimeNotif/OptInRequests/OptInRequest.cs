@@ -12,6 +12,9 @@ namespace OneTimeNotif.OptInRequests;
 /// <param name="SensitiveValues">Values the caller knows must not travel in the payload (a name, an account number).</param>
 public sealed record OptInRequest(string PageId, string Psid, string Title, string Payload, IReadOnlyList<string> SensitiveValues)
 {
+    /// <summary>The body's field for <see cref="SensitiveValues"/>; the <c>otn</c> command line writes it too.</summary>
+    public const string SensitiveValuesField = "sensitiveValues";
+
     /// <summary>Reads the JSON body of <c>POST /api/optin-requests</c>, or explains every way it is not one.</summary>
     public static bool TryRead(JsonObject body, out OptInRequest? request, out string? error)
     {
@@ -22,7 +25,7 @@ public sealed record OptInRequest(string PageId, string Psid, string Title, stri
         var psid = ReadString(body, "psid", problems);
         var title = ReadString(body, "title", problems);
         var payload = ReadString(body, "payload", problems);
-        var sensitive = ReadStrings(body, "sensitiveValues", problems);
+        var sensitive = ReadStrings(body, SensitiveValuesField, problems);
         error = problems.Count == 0 ? null : string.Join(" ", problems);
         if (error is null)
         {
