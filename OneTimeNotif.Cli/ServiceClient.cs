@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OneTimeNotif.FollowUps;
+using OneTimeNotif.OptInRequests;
 using OneTimeNotif.Webhook;
 
 namespace OneTimeNotif.Cli;
@@ -17,7 +18,6 @@ internal sealed class ServiceClient : IDisposable
 {
     public const string ApiKeyHeader = "x-functions-key";
     public const string WebhookPath = "/api/webhook";
-    public const string OptInRequestsPath = "/api/optin-requests";
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
@@ -79,15 +79,9 @@ internal sealed class ServiceClient : IDisposable
     /// <summary>Asks the service to send the OTN request template; returns Meta's message ID.</summary>
     public async Task<string?> SendOptInRequestAsync(JsonObject body, CancellationToken cancellationToken)
     {
-        using var request = Keyed(HttpMethod.Post, OptInRequestsPath);
+        using var request = Keyed(HttpMethod.Post, OptInRequestEndpoints.Route);
         request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            // An unmapped route answers an empty 404: this service predates OTN requests.
-            throw new OptInRequestsMissingException(
-                $"The service at {BaseUrl} has no {OptInRequestsPath} (404): this version of it does not send OTN requests.");
-        }
         await EnsureAcceptedAsync(response, "the OTN request", cancellationToken).ConfigureAwait(false);
         var sent = await ReadAsync<JsonObject>(response, cancellationToken).ConfigureAwait(false);
         return sent["messageId"]?.GetValue<string>();

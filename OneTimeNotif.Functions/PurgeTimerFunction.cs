@@ -23,6 +23,6 @@ public sealed partial class PurgeTimerFunction(TokenPurge purge, ILogger<PurgeTi
         await purge.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "The token purge is past due; running it now")]
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Warning, Message = "The token purge is past due; running it now")]
     private static partial void LogPastDue(ILogger logger);
 }

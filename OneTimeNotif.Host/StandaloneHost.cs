@@ -1,5 +1,6 @@
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Host.Security;
+using OneTimeNotif.OptInRequests;
 using OneTimeNotif.Webhook;
 
 namespace OneTimeNotif.Host;
@@ -24,6 +25,7 @@ public static class StandaloneHost
         // Meta cannot send a key: the webhook is anonymous and guarded by its signature. Everything else needs the key.
         app.MapWebhook();
         app.MapFollowUps().AddEndpointFilter<ApiKeyFilter>();
+        app.MapOptInRequests().AddEndpointFilter<ApiKeyFilter>();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using OneTimeNotif.OptInRequests;
 using Spectre.Console;
 
 namespace OneTimeNotif.Cli.Commands;
@@ -11,12 +12,6 @@ namespace OneTimeNotif.Cli.Commands;
 /// </summary>
 internal static class RequestCommand
 {
-    /// <summary>
-    /// The body field for values that must not travel in the payload. The endpoint is being built alongside this
-    /// command; this is the name its parser reads.
-    /// </summary>
-    internal const string SensitiveField = "sensitiveValues";
-
     public static Command Create(CliContext cli, CommonOptions common)
     {
         var page = CommonOptions.Page("The Page that asks");
@@ -49,7 +44,7 @@ internal static class RequestCommand
         var body = new JsonObject { ["pageId"] = page, ["psid"] = psid, ["title"] = title, ["payload"] = payload };
         if (sensitive.Count > 0)
         {
-            body[SensitiveField] = new JsonArray([.. sensitive.Select(v => (JsonNode?)v)]);
+            body[OptInRequest.SensitiveValuesField] = new JsonArray([.. sensitive.Select(v => (JsonNode?)v)]);
         }
         return body;
     }

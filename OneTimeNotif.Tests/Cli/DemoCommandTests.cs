@@ -30,23 +30,25 @@ public sealed class DemoCommandTests(AzuriteFixture storage) : IAsyncLifetime
         Assert.All(steps, position => Assert.True(position >= 0, output));
         Assert.Equal(steps.Order(), steps);
 
-        // The request endpoint is not in this service yet: said, and the story goes on.
-        Assert.Contains("Skipped: The service at", output, StringComparison.Ordinal);
-        Assert.Contains("has no /api/optin-requests (404)", output, StringComparison.Ordinal);
+        // The first user was asked with the OTN request template, before anyone opted in.
+        var request = _otn.Fake.Deliveries.First();
+        Assert.Equal("one_time_notif_req", request.Message["attachment"]!["payload"]!["template_type"]!.GetValue<string>());
+        Assert.Contains($"Sent the OTN request to PSID {request.Psid} on Page {_otn.Page}", output, StringComparison.Ordinal);
         // Two users opted in and were told once; the second follow-up told nobody; their tokens are spent.
         Assert.Matches(@"completed; sent 2, token rejected 0, user unavailable 0, failed 0, pending 0\.", output);
         Assert.Matches(@"completed; sent 0, token rejected 0, user unavailable 0, failed 0, pending 0\.", output);
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(output, @"User \d+'s token: spent at "));
-        Assert.Equal(2, _otn.Fake.Deliveries.Count);
-        Assert.All(_otn.Fake.Deliveries, d => Assert.Equal("The demo kettle is back in stock!", d.Message["text"]!.GetValue<string>()));
+        var followUps = _otn.Fake.Deliveries.Where(d => d.Token is not null).ToList();
+        Assert.Equal((3, 2), (_otn.Fake.Deliveries.Count, followUps.Count));
+        Assert.All(followUps, d => Assert.Equal("The demo kettle is back in stock!", d.Message["text"]!.GetValue<string>()));
         // The expired token is what the purge would delete, and the output says the demo only previewed it.
         Assert.Matches(@"Dry run: a purge at .* would delete 1 expired token \(Page \d+, payload DEMO:kettle-[^)]+\); nothing was deleted\.", output);
         Assert.Contains("the demo calls no purge", output, StringComparison.Ordinal);
-        run.AssertShowsNoSecret(_otn.Fake.Deliveries.Select(d => d.Token!));
+        run.AssertShowsNoSecret(followUps.Select(d => d.Token!));
     }
 
     [Fact]
-    public async Task TheDemoFailsInOneLineWhenTheServiceDoesNotDeliver()
+    public async Task TheDemoStopsInOneLineAtTheFirstStepTheServiceCannotDo()
     {
         // Hosts on one storage account share the queue: only the host with the revoked token may take the job.
         await _otn.DisposeAsync();
@@ -54,8 +56,10 @@ public sealed class DemoCommandTests(AzuriteFixture storage) : IAsyncLifetime
 
         var run = await _otn.RunAsync("demo", "--timeout", "30");
 
-        run.AssertFailedInOneLine(1, "stopped", "190");
-        Assert.DoesNotContain("Step 4 of 5", run.Output, StringComparison.Ordinal);
+        // The revoked Page token already fails the OTN request: Meta's 190, and the setting to fix.
+        run.AssertFailedInOneLine(1, "190", $"Messenger__Pages__{_otn.Page}__AccessToken");
+        Assert.DoesNotContain("Step 2 of 5", run.Output, StringComparison.Ordinal);
+        Assert.Empty(_otn.Fake.Deliveries);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class ReadmeWalkthroughTests(AzuriteFixture storage) : IAsyncLifet
     {
         var commands = WalkthroughCommands();
         Assert.Contains(commands, c => c[0] == "demo");
+        Assert.Contains(commands, c => c[0] == "request");
         Assert.Contains(commands, c => c[0] == "simulate");
         Assert.Contains(commands, c => c[0] == "followup");
 
@@ -31,9 +32,10 @@ public sealed class ReadmeWalkthroughTests(AzuriteFixture storage) : IAsyncLifet
             Assert.True(run.ExitCode == 0, $"otn {string.Join(' ', command)}: {run.Error}{run.Output}");
         }
 
-        // The demo's two users, then the walkthrough's two: each told once.
-        Assert.Equal(4, _otn.Fake.Deliveries.Count);
-        Assert.Equal(2, _otn.Fake.Deliveries.Count(d => d.Message["text"]!.GetValue<string>() == "Back in stock!"));
+        // The demo's request and its two users, then the walkthrough's request and its two users: each told once.
+        Assert.Equal(6, _otn.Fake.Deliveries.Count);
+        Assert.Equal(2, _otn.Fake.Deliveries.Count(d => d.Token is null));
+        Assert.Equal(2, _otn.Fake.Deliveries.Count(d => d.Message["text"]?.GetValue<string>() == "Back in stock!"));
     }
 
     /// <summary>The arguments of each <c>scripts/otn</c> line in the section's shell block.</summary>

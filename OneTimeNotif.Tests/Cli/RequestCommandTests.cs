@@ -6,8 +6,8 @@ using OneTimeNotif.Tests.Infrastructure;
 namespace OneTimeNotif.Tests.Cli;
 
 /// <summary>
-/// <c>otn request</c>: against the standalone host, which has no <c>/api/optin-requests</c> yet (the endpoint is
-/// being built alongside), and against a stub of that endpoint's contract for the body, the key and the answers.
+/// <c>otn request</c>: end to end through the standalone host to the fake Send API, and against a stub of the
+/// endpoint's contract for the exact body, the key and each kind of refusal.
 /// </summary>
 [Collection(UsesOperatorTools.Name)]
 public sealed class RequestCommandTests(AzuriteFixture storage) : IAsyncLifetime
@@ -22,11 +22,27 @@ public sealed class RequestCommandTests(AzuriteFixture storage) : IAsyncLifetime
         ["request", "--page", "1234567890", "--psid", "24680", "--title", "Tell me when the kettle is back", "--payload", "RESTOCK:kettle"];
 
     [Fact]
-    public async Task AServiceWithoutTheEndpointIsSaidInOneClearLine()
+    public async Task TheServiceSendsMetaTheRequestTemplateAndTheCommandPrintsItsMessageId()
     {
-        var run = await _otn.RunAsync(["request", "--page", _otn.Page, "--psid", "24680", "--title", "Notify me", "--payload", "P"]);
+        var run = await _otn.RunAsync(["request", "--page", _otn.Page, "--psid", "24680", "--title", "Tell me when the kettle is back", "--payload", "RESTOCK:kettle"]);
 
-        run.AssertFailedInOneLine(1, $"The service at {_otn.App.BaseAddress} has no /api/optin-requests (404)");
+        run.AssertSucceeded();
+        var sent = Assert.Single(_otn.Fake.Deliveries);
+        Assert.Equal(("24680", null), (sent.Psid, sent.Token));
+        var template = sent.Message["attachment"]!["payload"]!;
+        Assert.Equal(("one_time_notif_req", "Tell me when the kettle is back", "RESTOCK:kettle"),
+            (template["template_type"]!.GetValue<string>(), template["title"]!.GetValue<string>(), template["payload"]!.GetValue<string>()));
+        Assert.Equal($"Sent the OTN request to PSID 24680 on Page {_otn.Page}, payload RESTOCK:kettle (message {sent.MessageId}).", run.Output.Trim());
+        run.AssertShowsNoSecret();
+    }
+
+    [Fact]
+    public async Task ATitleOverSixtyFiveCharactersIsRefusedByTheServiceBeforeMeta()
+    {
+        var run = await _otn.RunAsync(["request", "--page", _otn.Page, "--psid", "24680", "--title", new string('t', 66), "--payload", "P"]);
+
+        run.AssertFailedInOneLine(1, "The service refused the OTN request (400 ", "65");
+        Assert.Empty(_otn.Fake.Deliveries);
     }
 
     [Fact]

@@ -10,6 +10,9 @@ using Microsoft.Extensions.Time.Testing;
 using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Host;
+using OneTimeNotif.Host.Scheduling;
+using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Purge;
 using OneTimeNotif.Tokens;
 using OneTimeNotif.Webhook;
 
@@ -74,6 +77,15 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero));
 
+    /// <summary>Run on the real clock instead of <see cref="Time"/> (the scheduler's real-time test).</summary>
+    public bool UsesSystemClock { get; init; }
+
+    /// <summary>
+    /// Leave the host's purge timer out, for tests that run the purge themselves and move <see cref="Time"/> across
+    /// days: a scheduled run on the same clock would race them.
+    /// </summary>
+    public bool WithoutPurgeScheduler { get; init; }
+
     public LogCapture Logs { get; } = new();
 
     public IServiceProvider Services => Started().Services;
@@ -123,7 +135,11 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
                 builder.Configuration.AddInMemoryCollection(_settings);
                 builder.Logging.AddProvider(Logs);
-                builder.Services.AddSingleton<TimeProvider>(Time);
+                builder.Services.AddSingleton<TimeProvider>(UsesSystemClock ? TimeProvider.System : Time);
+                if (WithoutPurgeScheduler)
+                {
+                    builder.Services.Remove(builder.Services.Single(d => d.ImplementationType == typeof(PurgeScheduler)));
+                }
             });
             try
             {
@@ -170,6 +186,37 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
         AppSecret = AppSecret,
         PageTokens = pages.ToDictionary(p => p, _ => PageAccessToken),
     };
+
+    public Task<PurgeReport> PurgeAsync(CancellationToken cancellationToken = default) =>
+        Services.GetRequiredService<TokenPurge>().RunAsync(cancellationToken);
+
+    public async Task<HttpResponseMessage> PostOptInRequestAsync(System.Text.Json.Nodes.JsonObject body, bool withKey = true)
+    {
+        var client = withKey ? CreateKeyedClient() : CreateClient();
+        return await client.PostAsync(OptInRequestEndpoints.Route, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+    }
+
+    /// <summary>Waits until a log entry with <paramref name="eventId"/> matches (or fails the test after <paramref name="timeout"/>).</summary>
+    public async Task<CapturedLog> WaitForLogAsync(int eventId, Func<CapturedLog, bool>? match = null, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var found = Logs.Entries.FirstOrDefault(l => l.EventId.Id == eventId && (match is null || match(l)));
+            if (found is not null)
+            {
+                return found;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No log event {eventId}.{Environment.NewLine}{RecentProblems()}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    private string RecentProblems() => string.Join(Environment.NewLine,
+        Logs.Entries.Where(l => l.Level is >= LogLevel.Warning and < LogLevel.None).Select(l => $"{l.Category}: {l.Text}").TakeLast(20));
 
     public Task<HttpResponseMessage> PostWebhookAsync(string json, string? signature = null) =>
         PostWebhookAsync(Encoding.UTF8.GetBytes(json), signature ?? WebhookSignature.Sign(Encoding.UTF8.GetBytes(json), AppSecret));
@@ -228,8 +275,7 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
             }
             if (DateTime.UtcNow > deadline)
             {
-                var problems = Logs.Entries.Where(l => l.Level >= LogLevel.Warning).Select(l => $"{l.Category}: {l.Text}");
-                throw new TimeoutException($"Job {jobId} did not finish: {status}{Environment.NewLine}{string.Join(Environment.NewLine, problems.TakeLast(20))}");
+                throw new TimeoutException($"Job {jobId} did not finish: {status}{Environment.NewLine}{RecentProblems()}");
             }
             await Task.Delay(100);
         }

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using OneTimeNotif.Purge;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.FollowUps;
@@ -14,6 +15,10 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(job);
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        // The retention index first: a job without its index row would never be purged, while an index row
+        // without a job (the add below failed, or the job existed) is only a row the purge skips.
+        await tables.JobDays.UpsertEntityAsync(JobDayEntity.For(job.JobId, now), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var entity = new JobEntity
         {
             PartitionKey = JobEntity.Partition(job.JobId),
@@ -23,7 +28,7 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
             Psid = job.Psid,
             Job = job.ToJson(),
             State = initialState,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
         };
         try
         {
