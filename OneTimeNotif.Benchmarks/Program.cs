@@ -27,8 +27,14 @@ var hostSettings = new Option<string[]>("--host-setting")
     Description = "NAME=VALUE environment variable for every host process (repeatable), such as DOTNET_gcServer=0 or FollowUps__SendConcurrency=32; printed with the figures.",
     DefaultValueFactory = _ => [],
 };
+var waitIdle = new Option<int>("--wait-idle")
+{
+    Description = "Before each run, wait up to this many seconds for other processes to leave the CPU alone (shared machines); 0 to start at once.",
+    DefaultValueFactory = _ => 0,
+};
 duration.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 3600) { r.AddError("--duration must be 1 to 3600 seconds."); } });
 recipients.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1_000_000) { r.AddError("--recipients must be 1 to 1,000,000."); } });
+waitIdle.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 3600) { r.AddError("--wait-idle must be 0 to 3600 seconds."); } });
 concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1024) { r.AddError("--concurrency must be 1 to 1024."); } });
 hostSettings.Validators.Add(r =>
 {
@@ -51,7 +57,7 @@ phases.Validators.Add(r =>
 
 var root = new RootCommand("OneTimeNotif benchmarks: the standalone host as a child process, Azurite and the fake Send API, all on 127.0.0.1.")
 {
-    duration, recipients, concurrency, phases, hostSettings,
+    duration, recipients, concurrency, phases, hostSettings, waitIdle,
 };
 root.SetAction((parse, cancellationToken) =>
 {
@@ -60,7 +66,8 @@ root.SetAction((parse, cancellationToken) =>
         parse.GetValue(recipients),
         parse.GetValue(concurrency),
         BenchmarkOptions.SplitPhases(parse.GetValue(phases)!),
-        BenchmarkOptions.ParseSettings(parse.GetValue(hostSettings) ?? []));
+        BenchmarkOptions.ParseSettings(parse.GetValue(hostSettings) ?? []),
+        TimeSpan.FromSeconds(parse.GetValue(waitIdle)));
     return BenchmarkRunner.RunAsync(options, Console.Out, cancellationToken);
 });
 return await root.Parse(args).InvokeAsync();

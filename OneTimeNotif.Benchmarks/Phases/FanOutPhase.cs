@@ -57,7 +57,7 @@ internal sealed class FanOutPhase : IBenchmarkPhase
         var (label, fakeLimit, pacingOverride) = fanOut;
         var hostPacing = pacingOverride ?? new SendApiOptions().MaxCallsPerSecondPerPage;
         var recipients = run.Options.Recipients;
-        await using var storage = await run.StartStorageAsync();
+        await using var storage = await run.StartStorageAsync(cancellationToken);
         await using var sendApi = await BenchmarkRun.StartSendApiAsync(fakeLimit, PageId);
         var tokens = await SeedAsync(run, storage.ConnectionString, recipients, cancellationToken);
 

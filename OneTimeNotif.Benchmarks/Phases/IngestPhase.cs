@@ -57,7 +57,7 @@ internal sealed class IngestPhase : IBenchmarkPhase
 
     private async Task<(LoadResult Result, long PeakWorkingSet)> MeasureHostAsync(BenchmarkRun run, string label, int batch, CancellationToken cancellationToken)
     {
-        await using var storage = await run.StartStorageAsync();
+        await using var storage = await run.StartStorageAsync(cancellationToken);
         await using var sendApi = await BenchmarkRun.StartSendApiAsync(0);
         await using var host = await run.StartHostAsync(storage, sendApi, [], null, cancellationToken);
         var source = new OptInSource(PageId, Topics);
@@ -76,7 +76,7 @@ internal sealed class IngestPhase : IBenchmarkPhase
 
     private async Task<LoadResult> MeasureRawAsync(BenchmarkRun run, string label, int batch, CancellationToken cancellationToken)
     {
-        await using var storage = await run.StartStorageAsync();
+        await using var storage = await run.StartStorageAsync(cancellationToken);
         var writer = new RawTokenWriter(new TableServiceClient(storage.ConnectionString));
         await writer.CreateTablesAsync(cancellationToken);
         var source = new OptInSource(PageId, Topics);
@@ -92,7 +92,7 @@ internal sealed class IngestPhase : IBenchmarkPhase
 
     private async Task<(LoadResult Result, long PeakWorkingSet)> MeasureLatencyAsync(BenchmarkRun run, string label, CancellationToken cancellationToken)
     {
-        await using var storage = await run.StartStorageAsync();
+        await using var storage = await run.StartStorageAsync(cancellationToken);
         await using var sendApi = await BenchmarkRun.StartSendApiAsync(0);
         await using var host = await run.StartHostAsync(storage, sendApi, [], null, cancellationToken);
         var source = new OptInSource(PageId, Topics);

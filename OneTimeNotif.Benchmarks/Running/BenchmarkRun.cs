@@ -73,11 +73,41 @@ internal sealed class BenchmarkRun(BenchmarkOptions options, TextWriter output)
     }
 
     /// <summary>A fresh in-memory Azurite, so each run starts from empty tables and the previous run's data costs nothing.</summary>
-    public async Task<Azurite> StartStorageAsync()
+    /// <remarks>Every run starts with its storage, so this is also where a run waits for a quiet machine.</remarks>
+    public async Task<Azurite> StartStorageAsync(CancellationToken cancellationToken)
     {
+        await WaitForIdleAsync(cancellationToken);
         var storage = await Azurite.StartAsync();
         _storages.Add(storage);
         return storage;
+    }
+
+    /// <summary>
+    /// On a machine shared with other work (CI runners, colleagues' builds), waits up to <c>--wait-idle</c> for three
+    /// quiet seconds in a row, so a run does not start in the middle of someone else's burst.
+    /// </summary>
+    private async Task WaitForIdleAsync(CancellationToken cancellationToken)
+    {
+        if (Options.WaitIdle <= TimeSpan.Zero)
+        {
+            return;
+        }
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var quiet = 0;
+        while (quiet < 3 && waited.Elapsed < Options.WaitIdle)
+        {
+            var meter = CpuMeter.Start();
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            quiet = meter.Stop().CoresOf("other") < BusyMachineCores ? quiet + 1 : 0;
+        }
+        if (quiet < 3)
+        {
+            Out.WriteLine($"  the machine was still busy after {waited.Elapsed.TotalSeconds:0} s; measuring anyway");
+        }
+        else if (waited.Elapsed > TimeSpan.FromSeconds(4))
+        {
+            Out.WriteLine($"  waited {waited.Elapsed.TotalSeconds:0} s for other processes to go quiet");
+        }
     }
 
     /// <summary>What an Azurite that died during the phase printed last: a broken run's likeliest cause.</summary>
