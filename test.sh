@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs Azurite from package-lock.json when needed,
-# then builds and runs OneTimeNotif.Tests (the tests start their own Azurite on free loopback ports).
+# checks the Bicep in infra/, then builds and runs OneTimeNotif.Tests (the tests start their own Azurite on free
+# loopback ports).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/npm-install.sh
+scripts/check-infra.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

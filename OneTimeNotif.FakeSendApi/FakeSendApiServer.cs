@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -14,11 +16,17 @@ namespace OneTimeNotif.FakeSendApi;
 
 /// <summary>
 /// Meta's Send API as far as OneTimeNotif relies on it: Bearer Page tokens (190 when wrong), appsecret_proof,
-/// single-use OTN tokens (100 on a second use), unavailable users (551), 613 above a per-Page rate, latency,
-/// and failures queued by a test. Runs on Kestrel on a loopback port.
+/// single-use OTN tokens (100 on a second use), unavailable users (551), 613 above a per-Page rate, the OTN request
+/// template's fields (100 for a bad title or payload), latency, and failures queued by a test. Runs on Kestrel on a
+/// loopback port.
 /// </summary>
 public sealed class FakeSendApiServer : IAsyncDisposable
 {
+    private const string OneTimeNotifTemplate = "one_time_notif_req";
+
+    /// <summary>Meta's limit on the request template's title; Meta does not say how it counts, the fake counts what users see.</summary>
+    private const int MaxTitleLength = 65;
+
     private readonly WebApplication _app;
     private readonly FakeSendApiOptions _options;
     private readonly ConcurrentDictionary<string, byte> _usedTokens = new();
@@ -26,6 +34,7 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private readonly ConcurrentQueue<FakeError> _nextErrors = new();
     private readonly ConcurrentDictionary<string, Queue<long>> _recentCalls = new();
     private readonly ConcurrentQueue<FakeDelivery> _deliveries = new();
+    private readonly ConcurrentQueue<string> _targets = new();
     private int _calls;
     private int _throttled;
 
@@ -38,6 +47,9 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     public Uri BaseUrl => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     public IReadOnlyCollection<FakeDelivery> Deliveries => _deliveries;
+
+    /// <summary>Path and query of every call, to check that no secret ever travels in a URL.</summary>
+    public IReadOnlyCollection<string> RequestTargets => _targets;
     public int Calls => _calls;
     public int Throttled => _throttled;
 
@@ -78,6 +90,7 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private async Task<IResult> HandleAsync(string pageId, HttpRequest request)
     {
         Interlocked.Increment(ref _calls);
+        _targets.Enqueue($"{request.Path}{request.QueryString}");
         if (_options.Latency > TimeSpan.Zero)
         {
             await Task.Delay(_options.Latency).ConfigureAwait(false);
@@ -112,6 +125,10 @@ public sealed class FakeSendApiServer : IAsyncDisposable
         {
             return Error(new FakeError(400, 100, null, "(#100) Param recipient and message are required"));
         }
+        if (TemplateError(message) is { } templateError)
+        {
+            return Error(templateError);
+        }
         if (token is not null)
         {
             if (_tokenErrors.TryGetValue(token, out var tokenError))
@@ -126,6 +143,27 @@ public sealed class FakeSendApiServer : IAsyncDisposable
         var messageId = $"m_{Guid.NewGuid():N}";
         _deliveries.Enqueue(new FakeDelivery(pageId, token, psid, (JsonObject)message.DeepClone(), messageId, DateTimeOffset.UtcNow));
         return Results.Json(new JsonObject { ["recipient_id"] = psid ?? "0", ["message_id"] = messageId });
+    }
+
+    /// <summary>The OTN request template as Meta checks it: a title of 1 to 65 characters and a non-empty payload.</summary>
+    private static FakeError? TemplateError(JsonObject message)
+    {
+        if (message["attachment"]?["payload"] is not JsonObject template
+            || template["template_type"]?.GetValueKind() != JsonValueKind.String
+            || template["template_type"]!.GetValue<string>() != OneTimeNotifTemplate)
+        {
+            return null;
+        }
+        if (template["title"]?.GetValueKind() != JsonValueKind.String
+            || new StringInfo(template["title"]!.GetValue<string>()).LengthInTextElements is 0 or > MaxTitleLength)
+        {
+            return new FakeError(400, 100, null, $"(#100) Param message[attachment][payload][title] must be a non-empty string of at most {MaxTitleLength} characters");
+        }
+        if (template["payload"]?.GetValueKind() != JsonValueKind.String || template["payload"]!.GetValue<string>().Length == 0)
+        {
+            return new FakeError(400, 100, null, "(#100) Param message[attachment][payload][payload] must be a non-empty string");
+        }
+        return null;
     }
 
     /// <summary>A sliding one-second window of calls per Page, like Meta's per-second limit.</summary>

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
+using OneTimeNotif.Purge;
+using OneTimeNotif.Storage;
 using OneTimeNotif.Host.Queues;
+using OneTimeNotif.Host.Scheduling;
 using OneTimeNotif.Host.Security;
 
 namespace OneTimeNotif.Host;
@@ -20,7 +23,7 @@ internal static class HostRegistration
             FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
         });
 
-    /// <summary>What Azure Functions provides around the library: API keys and the queue trigger.</summary>
+    /// <summary>What Azure Functions provides around the library: API keys, the queue trigger and the purge timer.</summary>
     public static IServiceCollection AddStandaloneHost(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<ApiKeyOptions>().Bind(configuration.GetSection(ApiKeyOptions.SectionName))
@@ -33,6 +36,18 @@ internal static class HostRegistration
             .Validate(o => o.BatchSize is > 0 and <= 32 && o.MaxDequeueCount > 0, "host.json extensions:queues: batchSize 1-32 and maxDequeueCount > 0.")
             .ValidateOnStart();
         services.AddHostedService<FollowUpListener>();
+        services.AddPurgeScheduler(configuration);
         return services;
+    }
+
+    private static void AddPurgeScheduler(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PurgeScheduleOptions>()
+            .Configure(o => o.Expression = configuration[PurgeOptions.ScheduleSetting] ?? o.Expression)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PurgeScheduleOptions>, PurgeScheduleOptionsValidator>();
+        services.AddSingleton<IValidateOptions<StorageOptions>, BlobStorageValidator>();
+        services.AddSingleton<PurgeLock>();
+        services.AddHostedService<PurgeScheduler>();
     }
 }

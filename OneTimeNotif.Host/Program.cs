@@ -1,20 +1,3 @@
-using OneTimeNotif;
-using OneTimeNotif.FollowUps;
 using OneTimeNotif.Host;
-using OneTimeNotif.Host.Security;
-using OneTimeNotif.Webhook;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddHostJson();
-builder.Services.AddProblemDetails();
-builder.Services.AddOneTimeNotif(builder.Configuration);
-builder.Services.AddStandaloneHost(builder.Configuration);
-
-var app = builder.Build();
-// Meta cannot send a key: the webhook is anonymous and guarded by its signature. Everything else needs the key.
-app.MapWebhook();
-app.MapFollowUps().AddEndpointFilter<ApiKeyFilter>();
-app.Run();
-
-// Lets the integration tests start this exact host with WebApplicationFactory<Program>.
-public partial class Program;
+StandaloneHost.Build(args).Run();

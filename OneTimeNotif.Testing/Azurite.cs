@@ -14,17 +14,17 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>Azurite's well-known development key; it is public and only opens the local emulator.</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly Process _process;
+    private readonly string[] _arguments;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
+    private Process _process;
 
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output;
-
-    private Azurite(Process process, int blobPort, int queuePort, int tablePort, System.Collections.Concurrent.ConcurrentQueue<string> output)
+    private Azurite(string[] arguments, int blobPort, int queuePort, int tablePort)
     {
-        _process = process;
-        _output = output;
+        _arguments = arguments;
         BlobPort = blobPort;
         QueuePort = queuePort;
         TablePort = tablePort;
+        _process = Launch();
     }
 
     public int BlobPort { get; }
@@ -47,44 +47,122 @@ public sealed class Azurite : IAsyncDisposable
         $"QueueEndpoint=http://127.0.0.1:{queuePort}/{AccountName};" +
         $"TableEndpoint=http://127.0.0.1:{tablePort}/{AccountName};";
 
-    public static async Task<Azurite> StartAsync()
+    /// <param name="onDisk">
+    /// Keep the data in a temporary folder instead of memory, so that it survives <see cref="StopAsync"/> and
+    /// <see cref="RestartAsync"/> (an outage, not a wipe).
+    /// </param>
+    public static async Task<Azurite> StartAsync(bool onDisk = false)
     {
         var script = Path.Combine(RepositoryRoot(), "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
         {
             throw new InvalidOperationException($"Azurite is not installed at {script}; run ./test.sh, which runs npm ci first.");
         }
-        int blob = FreePort(), queue = FreePort(), table = FreePort();
-        var start = new ProcessStartInfo("node")
+        // A port found free can be taken by another process (a parallel test's Azurite or host) before Azurite
+        // binds it; such a lost race is retried on fresh ports, any other failure is not.
+        for (var attempt = 1; ; attempt++)
         {
-            ArgumentList =
+            var azurite = OnFreePorts(script, onDisk);
+            try
             {
-                script, "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent",
-                "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
-                "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-                "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+                await azurite.WaitUntilListeningAsync();
+                return azurite;
+            }
+            catch (AzuriteExitedException e) when (attempt < 3 && e.LostPortRace)
+            {
+                await azurite.DisposeAsync();
+            }
+        }
+    }
+
+    private static Azurite OnFreePorts(string script, bool onDisk)
+    {
+        var (blob, queue, table) = ThreeFreePorts();
+        string[] storage = onDisk
+            ? ["--location", Directory.CreateTempSubdirectory("azurite-").FullName]
+            : ["--inMemoryPersistence"];
+        string[] arguments =
+        [
+            script, .. storage, "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}",
+            "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
+        ];
+        return new Azurite(arguments, blob, queue, table);
+    }
+
+    /// <summary>
+    /// Storage goes away: its ports refuse connections. Azurite is asked to stop (SIGTERM) so that an on-disk store
+    /// is flushed, as a real outage keeps data; only a process that does not stop in time is killed.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+        using (var terminate = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await terminate.WaitForExitAsync();
+        }
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            await _process.WaitForExitAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Storage comes back on the same ports (with its data, when started on disk).</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        _process.Dispose();
+        _process = Launch();
+        await WaitUntilListeningAsync();
+    }
+
+    private Process Launch()
+    {
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in _arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { output.Enqueue(e.Data); } };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _output.Enqueue(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var azurite = new Azurite(process, blob, queue, table, output);
-        await azurite.WaitUntilListeningAsync();
-        return azurite;
+        return process;
     }
 
     /// <summary>A loopback port nobody listens on: storage that is down.</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var listener = Listen();
+        return Port(listener);
     }
+
+    /// <summary>Three distinct free ports: all three are held open while choosing, so the system cannot hand one out twice.</summary>
+    private static (int Blob, int Queue, int Table) ThreeFreePorts()
+    {
+        using TcpListener blob = Listen(), queue = Listen(), table = Listen();
+        return (Port(blob), Port(queue), Port(table));
+    }
+
+    private static TcpListener Listen()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return listener;
+    }
+
+    private static int Port(TcpListener listener) => ((IPEndPoint)listener.LocalEndpoint).Port;
 
     private async Task WaitUntilListeningAsync()
     {
@@ -95,7 +173,7 @@ public sealed class Azurite : IAsyncDisposable
             {
                 if (_process.HasExited)
                 {
-                    throw new InvalidOperationException($"Azurite exited with code {_process.ExitCode} before listening: {string.Join(Environment.NewLine, _output)}");
+                    throw new AzuriteExitedException(_process.ExitCode, [.. _output]);
                 }
                 try
                 {
@@ -125,11 +203,7 @@ public sealed class Azurite : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        await StopAsync();
         _process.Dispose();
     }
 }

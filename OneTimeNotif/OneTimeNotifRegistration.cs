@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Configuration;
 using OneTimeNotif.FollowUps;
+using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Purge;
 using OneTimeNotif.SendApi;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
@@ -30,6 +32,8 @@ public static class OneTimeNotifRegistration
         services.AddSingleton<WebhookReceiver>();
         services.AddSendApi(configuration);
         services.AddFollowUps(configuration);
+        services.AddPurge(configuration);
+        services.AddSingleton<OptInRequestSender>();
         return services;
     }
 
@@ -54,5 +58,15 @@ public static class OneTimeNotifRegistration
         services.AddSingleton<FollowUpJobs>();
         services.AddSingleton<FollowUpDelivery>();
         services.AddSingleton<FollowUpProcessor>();
+    }
+
+    private static void AddPurge(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PurgeOptions>().Bind(configuration.GetSection(PurgeOptions.SectionName))
+            .Validate(o => o.DeliveryRetention >= PurgeOptions.MinDeliveryRetention && o.DeliveryRetention <= PurgeOptions.MaxDeliveryRetention,
+                $"Purge__DeliveryRetention must be between {PurgeOptions.MinDeliveryRetention} and {PurgeOptions.MaxDeliveryRetention} (days.hh:mm:ss); " +
+                "a follow-up job still being delivered must keep its records.")
+            .ValidateOnStart();
+        services.AddSingleton<TokenPurge>();
     }
 }

@@ -55,6 +55,11 @@ public sealed partial class QueueListener(
             var response = await queue.ReceiveMessagesAsync(options.BatchSize, options.ProcessingLease, stoppingToken).ConfigureAwait(false);
             return response.Value;
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping while a receive was in flight: nothing was taken, the loop ends.
+            return [];
+        }
         catch (Azure.RequestFailedException e) when (e.Status == 404)
         {
             // A fresh storage account: the queue appears on first use, as with Functions.

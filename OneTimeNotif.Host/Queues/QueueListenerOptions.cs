@@ -17,7 +17,7 @@ public sealed class QueueListenerOptions
     /// <summary>The longest wait between polls of an empty queue; waits double from 100 ms up to it.</summary>
     public TimeSpan MaxPollingInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long a failed message stays invisible before it is tried again.</summary>
+    /// <summary>How long a failed message stays invisible before it is tried again (whole seconds: the queue service rounds down).</summary>
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.Zero;
 
     /// <summary>After this many attempts a failing message moves to the poison queue.</summary>

@@ -23,3 +23,10 @@ public sealed class UsesAzurite : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "Azurite";
 }
+
+[CollectionDefinition(Name)]
+public sealed class UsesOperatorTools : ICollectionFixture<AzuriteFixture>
+{
+    /// <summary>The CLI's tests and the operator reads share one Azurite and run one class at a time.</summary>
+    public const string Name = "Operator tools";
+}

@@ -10,15 +10,25 @@ public sealed class LogCapture : ILoggerProvider
 
     public IReadOnlyCollection<CapturedLog> Entries => _entries;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _entries);
+    /// <summary>Raised on the logging thread for every entry: lets a test act at an exact point of a run.</summary>
+    public event Action<CapturedLog>? Logged;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+
+    private void Add(CapturedLog entry)
+    {
+        _entries.Enqueue(entry);
+        Logged?.Invoke(entry);
+    }
 
     public void Dispose() { }
 
-    private sealed class Logger(string category, ConcurrentQueue<CapturedLog> entries) : ILogger
+    private sealed class Logger(string category, LogCapture capture) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull
         {
-            entries.Enqueue(new CapturedLog(category, LogLevel.Trace, new EventId(), $"scope: {Describe(state)}"));
+            // Scopes carry no level; None keeps them apart from real events in level assertions.
+            capture.Add(new CapturedLog(category, LogLevel.None, new EventId(), $"scope: {Describe(state)}"));
             return null;
         }
 
@@ -28,7 +38,7 @@ public sealed class LogCapture : ILoggerProvider
         {
             // Everything a structured sink would receive: the message, each field and the whole exception.
             var text = $"{formatter(state, exception)} | {Describe(state)} | {exception}";
-            entries.Enqueue(new CapturedLog(category, logLevel, eventId, text));
+            capture.Add(new CapturedLog(category, logLevel, eventId, text));
         }
 
         private static string Describe<TState>(TState state) =>

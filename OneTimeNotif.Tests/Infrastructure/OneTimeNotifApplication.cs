@@ -1,25 +1,34 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
+using OneTimeNotif.Host;
+using OneTimeNotif.Host.Scheduling;
+using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Purge;
 using OneTimeNotif.Tokens;
 using OneTimeNotif.Webhook;
 
 namespace OneTimeNotif.Tests.Infrastructure;
 
 /// <summary>
-/// The standalone host exactly as it ships, on Kestrel over real loopback HTTP, with only what must be swapped:
-/// storage endpoints (Azurite), the clock (a <see cref="FakeTimeProvider"/>) and a log sink that keeps everything.
+/// The standalone host exactly as it ships (<see cref="StandaloneHost.Build"/>), on Kestrel over real loopback
+/// HTTP, with only what must be swapped: storage endpoints (Azurite), the clock (a <see cref="FakeTimeProvider"/>)
+/// and a log sink that keeps everything. Started on first use.
 /// </summary>
-public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
+/// <remarks>
+/// Not a WebApplicationFactory: its entry-point interception raced between test classes starting hosts in parallel
+/// on a loaded machine ("Addresses cannot be modified after the server has started"). Building the host directly
+/// is deterministic and exercises the same code <c>Program</c> runs.
+/// </remarks>
+public sealed class OneTimeNotifApplication : IAsyncDisposable
 {
     public const string AppSecret = "app-secret-5d1e0c7a9b";
     public const string VerifyToken = "verify-token-3f9a2b";
@@ -27,6 +36,10 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
     public const string ApiKey = "api-key-for-tests-4b7e19";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly SemaphoreSlim _start = new(1, 1);
+    private readonly HttpMessageHandler _handler = new SocketsHttpHandler();
+    private WebApplication? _app;
+    private Uri? _baseAddress;
 
     public OneTimeNotifApplication(string storageConnectionString, IDictionary<string, string?>? overrides = null)
     {
@@ -43,17 +56,118 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
             ["extensions:queues:processingLease"] = "00:00:05",
             ["FollowUps:RetryDelay"] = "00:00:00.200",
             ["FollowUps:MaxRetryDelay"] = "00:00:01",
+            // Every category at its most verbose, overriding appsettings.json and host.json, so the secret
+            // scans see everything any sink could.
+            ["Logging:LogLevel:Default"] = "Trace",
+            ["Logging:LogLevel:Microsoft"] = "Trace",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
+            ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Trace",
+            ["Logging:LogLevel:Azure.Core"] = "Trace",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
             _settings[key] = value;
         }
-        UseKestrel(0);
     }
 
     public OneTimeNotifApplication(Azurite azurite, IDictionary<string, string?>? overrides = null)
         : this(azurite.ConnectionString, overrides)
     {
+    }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero));
+
+    /// <summary>Run on the real clock instead of <see cref="Time"/> (the scheduler's real-time test).</summary>
+    public bool UsesSystemClock { get; init; }
+
+    /// <summary>
+    /// Leave the host's purge timer out, for tests that run the purge themselves and move <see cref="Time"/> across
+    /// days: a scheduled run on the same clock would race them.
+    /// </summary>
+    public bool WithoutPurgeScheduler { get; init; }
+
+    public LogCapture Logs { get; } = new();
+
+    public IServiceProvider Services => Started().Services;
+
+    public TokenStore Tokens => Services.GetRequiredService<TokenStore>();
+
+    /// <summary>Where the host listens, as a client (the CLI, a script) would be told.</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            Started();
+            return _baseAddress!;
+        }
+    }
+
+    /// <summary>Starts the host now; start-up failures (invalid options) surface here.</summary>
+    public void StartServer() => Started();
+
+    public HttpClient CreateClient()
+    {
+        Started();
+        return new HttpClient(_handler, disposeHandler: false) { BaseAddress = _baseAddress };
+    }
+
+    private WebApplication Started()
+    {
+        if (_app is null)
+        {
+            // Off the test's synchronization context, so blocking on the start cannot deadlock.
+            Task.Run(StartAsync).GetAwaiter().GetResult();
+        }
+        return _app!;
+    }
+
+    private async Task StartAsync()
+    {
+        await _start.WaitAsync();
+        try
+        {
+            if (_app is not null)
+            {
+                return;
+            }
+            var app = StandaloneHost.Build([], builder =>
+            {
+                builder.WebHost.UseUrls("http://127.0.0.1:0");
+                builder.Configuration.AddInMemoryCollection(_settings);
+                builder.Logging.AddProvider(Logs);
+                builder.Services.AddSingleton<TimeProvider>(UsesSystemClock ? TimeProvider.System : Time);
+                if (WithoutPurgeScheduler)
+                {
+                    builder.Services.Remove(builder.Services.Single(d => d.ImplementationType == typeof(PurgeScheduler)));
+                }
+            });
+            try
+            {
+                await app.StartAsync();
+            }
+            catch
+            {
+                await app.DisposeAsync();
+                throw;
+            }
+            _baseAddress = new Uri(app.Urls.First());
+            _app = app;
+        }
+        finally
+        {
+            _start.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        _handler.Dispose();
+        _start.Dispose();
     }
 
     /// <summary>Settings that point the host at a fake Send API serving <paramref name="pages"/>.</summary>
@@ -73,18 +187,36 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
         PageTokens = pages.ToDictionary(p => p, _ => PageAccessToken),
     };
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 30, 0, TimeSpan.Zero));
+    public Task<PurgeReport> PurgeAsync(CancellationToken cancellationToken = default) =>
+        Services.GetRequiredService<TokenPurge>().RunAsync(cancellationToken);
 
-    public LogCapture Logs { get; } = new();
-
-    public TokenStore Tokens => Services.GetRequiredService<TokenStore>();
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    public async Task<HttpResponseMessage> PostOptInRequestAsync(System.Text.Json.Nodes.JsonObject body, bool withKey = true)
     {
-        builder.ConfigureAppConfiguration(config => config.AddInMemoryCollection(_settings));
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Time));
+        var client = withKey ? CreateKeyedClient() : CreateClient();
+        return await client.PostAsync(OptInRequestEndpoints.Route, new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
     }
+
+    /// <summary>Waits until a log entry with <paramref name="eventId"/> matches (or fails the test after <paramref name="timeout"/>).</summary>
+    public async Task<CapturedLog> WaitForLogAsync(int eventId, Func<CapturedLog, bool>? match = null, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (true)
+        {
+            var found = Logs.Entries.FirstOrDefault(l => l.EventId.Id == eventId && (match is null || match(l)));
+            if (found is not null)
+            {
+                return found;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"No log event {eventId}.{Environment.NewLine}{RecentProblems()}");
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    private string RecentProblems() => string.Join(Environment.NewLine,
+        Logs.Entries.Where(l => l.Level is >= LogLevel.Warning and < LogLevel.None).Select(l => $"{l.Category}: {l.Text}").TakeLast(20));
 
     public Task<HttpResponseMessage> PostWebhookAsync(string json, string? signature = null) =>
         PostWebhookAsync(Encoding.UTF8.GetBytes(json), signature ?? WebhookSignature.Sign(Encoding.UTF8.GetBytes(json), AppSecret));
@@ -143,8 +275,7 @@ public sealed class OneTimeNotifApplication : WebApplicationFactory<Program>
             }
             if (DateTime.UtcNow > deadline)
             {
-                var problems = Logs.Entries.Where(l => l.Level >= LogLevel.Warning).Select(l => $"{l.Category}: {l.Text}");
-                throw new TimeoutException($"Job {jobId} did not finish: {status}{Environment.NewLine}{string.Join(Environment.NewLine, problems.TakeLast(20))}");
+                throw new TimeoutException($"Job {jobId} did not finish: {status}{Environment.NewLine}{RecentProblems()}");
             }
             await Task.Delay(100);
         }

@@ -175,6 +175,21 @@ public sealed class WebhookIngestTests(AzuriteFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnOptInWhosePayloadIsALoneSurrogateEscapeIsSkippedAndItsSiblingsStored()
+    {
+        string page = NewId(), psid = NewId(), token = NewToken();
+        // Valid JSON that no .NET string can hold: a high surrogate without its low half.
+        var body = Envelope(Entry(page, OptIn(page, NewId(), "LONE", NewToken(), OptedInAt), OptIn(page, psid, "P", token, OptedInAt)))
+            .Replace("\"LONE\"", "\"\\uD83Dx\"", StringComparison.Ordinal);
+
+        var response = await _app.PostWebhookAsync(body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([token], (await _app.GetTokensAsync(page, "P")).Select(t => t.Token));
+        Assert.Contains(_app.Logs.Entries, l => l.EventId.Id == 3005 && l.Text.StartsWith("1 OTN opt-ins skipped", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task AMissingSignatureIs401AndStoresNothing()
     {
         var page = NewId();

@@ -11,7 +11,7 @@ namespace OneTimeNotif.FollowUps;
 /// Delivers one job to one user: binds one token to (job, user) durably before calling Meta, so a retry, a crash
 /// or a second worker reuses that binding instead of spending another token, then records Meta's answer.
 /// </summary>
-public sealed class FollowUpDelivery(StorageTables tables, SendApiClient sendApi, TimeProvider time, ILogger<FollowUpDelivery> logger)
+public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore, SendApiClient sendApi, TimeProvider time, ILogger<FollowUpDelivery> logger)
 {
     private const int MaxBindAttempts = 4;
 
@@ -111,21 +111,9 @@ public sealed class FollowUpDelivery(StorageTables tables, SendApiClient sendApi
             catch (TableTransactionFailedException e) when (e.Status == 412 && attempt < MaxBindAttempts)
             {
                 // The token changed since it was read (another job reserved it): read the user's tokens again.
-                userTokens = await ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
+                userTokens = await tokenStore.ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
             }
         }
-    }
-
-    internal async Task<List<TokenEntity>> ReadUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
-    {
-        var prefix = TokenKeys.UserRowPrefix(psid);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {TokenKeys.PrefixEnd(prefix)}");
-        var tokens = new List<TokenEntity>();
-        await foreach (var token in Tokens.QueryAsync<TokenEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            tokens.Add(token);
-        }
-        return tokens;
     }
 
     private async Task<DeliveryEntity?> FindDeliveryAsync(string partition, string row, CancellationToken cancellationToken) =>

@@ -1,18 +1,14 @@
-using Azure;
-using Azure.Data.Tables;
+using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.FollowUps;
 
 /// <summary>A follow-up job in <c>OtnFollowUpJobs</c>: partition = hash(jobId), row <c>job</c>.</summary>
-internal sealed class JobEntity : ITableEntity
+internal sealed class JobEntity : TableRow
 {
     public const string Row = "job";
 
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = Row;
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
+    public JobEntity() => RowKey = Row;
 
     public string JobId { get; set; } = "";
     public string PageId { get; set; } = "";
@@ -41,32 +37,24 @@ public static class JobState
 }
 
 /// <summary>One segment of a fan-out, in the job's partition: recorded when enqueued, marked done when served.</summary>
-internal sealed class SegmentEntity : ITableEntity
+internal sealed class SegmentEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public bool Done { get; set; }
 
     /// <summary>The topic's tokens end in this segment: once it and all before it are done, the job is complete.</summary>
     public bool Last { get; set; }
 
-    public static string RowFor(string? cursor) => $"s_{TokenKeys.Hash(cursor ?? "")}";
+    public const string RowPrefix = "s_";
+
+    public static string RowFor(string? cursor) => RowPrefix + TokenKeys.Hash(cursor ?? "");
 }
 
 /// <summary>
 /// The delivery record of one (job, user), in the token's partition so that binding a token to it is one
 /// entity-group transaction: row <c>d_&lt;hash(jobId)&gt;_&lt;psid&gt;</c>.
 /// </summary>
-internal sealed class DeliveryEntity : ITableEntity
+internal sealed class DeliveryEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string JobId { get; set; } = "";
     public string Psid { get; set; } = "";
 

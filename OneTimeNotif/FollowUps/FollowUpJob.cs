@@ -19,6 +19,12 @@ public sealed record FollowUpJob(string JobId, string PageId, string Payload, st
 
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
 
+    /// <summary>
+    /// A property given twice is ambiguous (which "message" did the sender mean?), and JsonObject would only throw
+    /// on first use: refuse it while parsing, with a reason.
+    /// </summary>
+    internal static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
+
     /// <summary>Reads a job, or explains every way the JSON is not one.</summary>
     public static bool TryParse(string json, out FollowUpJob? job, out string? error)
     {
@@ -26,13 +32,13 @@ public sealed record FollowUpJob(string JobId, string PageId, string Payload, st
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("not an object");
+            root = JsonNode.Parse(json, documentOptions: Strict) as JsonObject ?? throw new JsonException("The message is not a JSON object.");
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
             error = LooksLikeBase64(json)
                 ? "The message is not JSON; it looks base64-encoded. Jobs are plain UTF-8 JSON (queue messageEncoding: none)."
-                : "The message is not a JSON object.";
+                : $"The message is not a JSON object: {e.Message}";
             return false;
         }
         return TryRead(root, out job, out error);

@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using OneTimeNotif.Purge;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.FollowUps;
@@ -14,6 +15,10 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(job);
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        // The retention index first: a job without its index row would never be purged, while an index row
+        // without a job (the add below failed, or the job existed) is only a row the purge skips.
+        await tables.JobDays.UpsertEntityAsync(JobDayEntity.For(job.JobId, now), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         var entity = new JobEntity
         {
             PartitionKey = JobEntity.Partition(job.JobId),
@@ -23,7 +28,7 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
             Psid = job.Psid,
             Job = job.ToJson(),
             State = initialState,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = now,
         };
         try
         {
@@ -87,9 +92,7 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
             return null;
         }
         var counts = new Dictionary<string, int>();
-        var prefix = DeliveryEntity.RowPrefix(jobId);
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {Tokens.TokenKeys.Partition(job.PageId, job.Payload)} and RowKey ge {prefix} and RowKey lt {Tokens.TokenKeys.PrefixEnd(prefix)}");
+        var filter = KeyRange.Filter(Tokens.TokenKeys.Partition(job.PageId, job.Payload), DeliveryEntity.RowPrefix(jobId));
         await foreach (var delivery in tables.Tokens.QueryAsync<DeliveryEntity>(filter, select: [nameof(DeliveryEntity.State)], cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             counts[delivery.State] = counts.GetValueOrDefault(delivery.State) + 1;
@@ -112,7 +115,7 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
 
     private async Task<List<SegmentEntity>> GetSegmentsAsync(string jobId, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {JobEntity.Partition(jobId)} and RowKey ge 's_' and RowKey lt 's`'");
+        var filter = KeyRange.Filter(JobEntity.Partition(jobId), SegmentEntity.RowPrefix);
         var segments = new List<SegmentEntity>();
         await foreach (var segment in Jobs.QueryAsync<SegmentEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {

@@ -1,7 +1,5 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.FollowUps;
@@ -14,7 +12,7 @@ public sealed class FollowUpProcessor(
     FollowUpQueueClient queue,
     FollowUpJobs jobs,
     FollowUpDelivery delivery,
-    StorageTables tables,
+    TokenStore tokenStore,
     IOptions<FollowUpOptions> options,
     ILogger<FollowUpProcessor> logger)
 {
@@ -147,22 +145,14 @@ public sealed class FollowUpProcessor(
     private async Task<(List<(string Psid, List<TokenEntity> Tokens)> Users, string? Next)> ReadSegmentAsync(FollowUpWork work, int size, CancellationToken cancellationToken)
     {
         var partition = TokenKeys.Partition(work.Job.PageId, work.Job.Payload);
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         if (work.Job.Psid is { } psid)
         {
-            return ([(psid, await delivery.ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false))], null);
+            return ([(psid, await tokenStore.ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false))], null);
         }
-
-        var prefix = TokenKeys.AllTokensRowPrefix;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {prefix} and RowKey lt {TokenKeys.PrefixEnd(prefix)}");
-        var pages = tables.Tokens.QueryAsync<TokenEntity>(filter, maxPerPage: size, cancellationToken: cancellationToken).AsPages(work.Cursor, size);
-        await foreach (var page in pages.ConfigureAwait(false))
-        {
-            var users = page.Values.Where(t => t.Payload == work.Job.Payload).GroupBy(t => t.Psid).Select(g => (g.Key, g.ToList())).ToList();
-            await CompleteEdgeUsersAsync(users, partition, cancellationToken).ConfigureAwait(false);
-            return (users, page.ContinuationToken);
-        }
-        return ([], null);
+        var (rows, next) = await tokenStore.ReadTopicPageAsync(partition, work.Cursor, size, cancellationToken).ConfigureAwait(false);
+        var users = rows.Where(t => t.Payload == work.Job.Payload).GroupBy(t => t.Psid).Select(g => (g.Key, g.ToList())).ToList();
+        await CompleteEdgeUsersAsync(users, partition, cancellationToken).ConfigureAwait(false);
+        return (users, next);
     }
 
     /// <summary>A page can end inside one user's rows (or start inside them): read those users' tokens whole.</summary>
@@ -170,7 +160,7 @@ public sealed class FollowUpProcessor(
     {
         foreach (var index in users.Count switch { 0 => [], 1 => [0], _ => new[] { 0, users.Count - 1 } })
         {
-            users[index] = (users[index].Psid, await delivery.ReadUserTokensAsync(partition, users[index].Psid, cancellationToken).ConfigureAwait(false));
+            users[index] = (users[index].Psid, await tokenStore.ReadUserTokensAsync(partition, users[index].Psid, cancellationToken).ConfigureAwait(false));
         }
     }
 

@@ -21,7 +21,7 @@ public sealed record FollowUpWork(FollowUpJob Job, string? Cursor, int Retry)
         {
             return false;
         }
-        var segment = JsonNode.Parse(text)!["segment"];
+        var segment = JsonNode.Parse(text, documentOptions: FollowUpJob.Strict)!["segment"];
         if (segment is null)
         {
             work = new FollowUpWork(job!, null, 0);

@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
@@ -24,6 +25,8 @@ internal static class StorageClientRegistration
                 CreateTableServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value, options));
             clients.AddClient<QueueServiceClient, QueueClientOptions>((options, provider) =>
                 CreateQueueServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value, options));
+            clients.AddClient<BlobServiceClient, BlobClientOptions>((options, provider) =>
+                CreateBlobServiceClient(provider.GetRequiredService<IOptions<StorageOptions>>().Value, options));
             clients.ConfigureDefaults(ConfigureRetries);
         });
         services.AddSingleton<StorageTables>();
@@ -44,6 +47,15 @@ internal static class StorageClientRegistration
             ? new QueueServiceClient(storage.ConnectionString, options)
             : new QueueServiceClient(storage.QueueServiceUri, CreateCredential(storage), options);
     }
+
+    /// <remarks>Created on first use, so a deployment that never asks for blobs needs no blob setting.</remarks>
+    private static BlobServiceClient CreateBlobServiceClient(StorageOptions storage, BlobClientOptions options) =>
+        storage.UsesConnectionString
+            ? new BlobServiceClient(storage.ConnectionString, options)
+            : new BlobServiceClient(
+                storage.BlobServiceUri ?? throw new InvalidOperationException("OtnStorage__blobServiceUri is required for an identity-based connection that uses blobs."),
+                CreateCredential(storage),
+                options);
 
     internal static TokenCredential CreateCredential(StorageOptions storage) =>
         string.Equals(storage.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)

@@ -8,6 +8,7 @@ public sealed class StorageTables(TableServiceClient service)
     public const string TokensTableName = "OtnTokens";
     public const string ExpiriesTableName = "OtnTokenExpiries";
     public const string JobsTableName = "OtnFollowUpJobs";
+    public const string JobDaysTableName = "OtnFollowUpJobDays";
 
     private volatile bool _created;
 
@@ -18,6 +19,9 @@ public sealed class StorageTables(TableServiceClient service)
 
     /// <summary>Follow-up jobs and the segments their fan-outs were split into.</summary>
     public TableClient Jobs { get; } = service.GetTableClient(JobsTableName);
+
+    /// <summary>Follow-up jobs by the UTC day they were recorded, so the purge finds jobs past retention without a scan.</summary>
+    public TableClient JobDays { get; } = service.GetTableClient(JobDaysTableName);
 
     public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -30,6 +34,20 @@ public sealed class StorageTables(TableServiceClient service)
         await Tokens.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Expiries.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await JobDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         _created = true;
+    }
+
+    /// <summary>
+    /// Storage said a table does not exist (deleted by an operator, or a new account): create them again on the next
+    /// call instead of failing every request until a restart.
+    /// </summary>
+    public void ForgetCreated(Azure.RequestFailedException failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        if (failure.ErrorCode == "TableNotFound")
+        {
+            _created = false;
+        }
     }
 }

@@ -1,16 +1,10 @@
-using Azure;
-using Azure.Data.Tables;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Tokens;
 
 /// <summary>One stored opt-in token in the <c>OtnTokens</c> table.</summary>
-internal sealed class TokenEntity : ITableEntity
+internal sealed class TokenEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string PageId { get; set; } = "";
     public string Psid { get; set; } = "";
     public string Payload { get; set; } = "";
@@ -38,6 +32,13 @@ internal sealed class TokenEntity : ITableEntity
         OptedInAt = optIn.OptedInAt,
         ExpiresAt = optIn.ExpiresAt,
     };
+
+    /// <summary>Every property but <see cref="Token"/>: the columns the operator reads select.</summary>
+    public static readonly IReadOnlyList<string> SummaryColumns =
+        [nameof(PageId), nameof(Psid), nameof(Payload), nameof(OptedInAt), nameof(ExpiresAt), nameof(SpentAt), nameof(BoundJobId)];
+
+    public TokenSummary ToSummary() =>
+        new(PageId, Psid, Payload, OptedInAt, ExpiresAt, SpentAt, string.IsNullOrEmpty(BoundJobId) ? null : BoundJobId);
 
     public StoredToken ToStoredToken() =>
         new(PageId, Psid, Payload, Token, OptedInAt, ExpiresAt, SpentAt, RowKey, string.IsNullOrEmpty(BoundJobId) ? null : BoundJobId, ETag);

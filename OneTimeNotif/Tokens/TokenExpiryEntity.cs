@@ -1,6 +1,5 @@
 using System.Globalization;
-using Azure;
-using Azure.Data.Tables;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Tokens;
 
@@ -8,13 +7,8 @@ namespace OneTimeNotif.Tokens;
 /// The purge index: one row per token in the <c>OtnTokenExpiries</c> table, partitioned by the UTC day the token
 /// expires, so the purge reads whole past days and never scans live tokens.
 /// </summary>
-internal sealed class TokenExpiryEntity : ITableEntity
+internal sealed class TokenExpiryEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string TokenPartitionKey { get; set; } = "";
     public string TokenRowKey { get; set; } = "";
     public DateTimeOffset ExpiresAt { get; set; }

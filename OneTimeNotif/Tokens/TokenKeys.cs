@@ -12,7 +12,10 @@ public static class TokenKeys
 {
     private const string TokenRowPrefix = "t_";
 
-    public static string Partition(string pageId, string payload) => $"{pageId}_{Hash(payload)}";
+    public static string Partition(string pageId, string payload) => $"{PagePartitionPrefix(pageId)}{Hash(payload)}";
+
+    /// <summary>Every topic partition of one Page starts with this (Page IDs are decimal, so no Page's prefix is another's).</summary>
+    public static string PagePartitionPrefix(string pageId) => $"{pageId}_";
 
     public static string Row(string psid, string token) => $"{UserRowPrefix(psid)}{Hash(token)}";
 
@@ -21,9 +24,6 @@ public static class TokenKeys
 
     /// <summary>Every token row starts with this; other row kinds in the partition use other prefixes.</summary>
     public static string AllTokensRowPrefix => TokenRowPrefix;
-
-    /// <summary>The first key after every key that starts with <paramref name="prefix"/>.</summary>
-    public static string PrefixEnd(string prefix) => prefix[..^1] + (char)(prefix[^1] + 1);
 
     /// <summary>128 bits of SHA-256: collisions are out of reach and the key stays short.</summary>
     public static string Hash(string value) =>

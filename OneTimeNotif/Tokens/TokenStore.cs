@@ -29,14 +29,21 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
 
         var entities = optIns.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
-        // The expiry index first: a token whose index row is missing would never be purged, while an index
-        // row whose token write failed is only a row the purge skips.
-        await WriteExpiryIndexAsync(entities, cancellationToken).ConfigureAwait(false);
-
         var stored = 0;
-        var chunks = entities.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
-        await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
-            Interlocked.Add(ref stored, await AddTokensAsync(chunk, ct).ConfigureAwait(false))).ConfigureAwait(false);
+        try
+        {
+            // The expiry index first: a token whose index row is missing would never be purged, while an index
+            // row whose token write failed is only a row the purge skips.
+            await WriteExpiryIndexAsync(entities, cancellationToken).ConfigureAwait(false);
+            var chunks = entities.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
+            await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
+                Interlocked.Add(ref stored, await AddTokensAsync(chunk, ct).ConfigureAwait(false))).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e)
+        {
+            tables.ForgetCreated(e);
+            throw;
+        }
 
         var result = new SaveResult(stored, entities.Count - stored);
         LogSaved(logger, result.Stored, result.AlreadyStored);
@@ -56,11 +63,8 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         ArgumentException.ThrowIfNullOrEmpty(pageId);
         ArgumentNullException.ThrowIfNull(payload);
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-
         var prefix = psid is null ? TokenKeys.AllTokensRowPrefix : TokenKeys.UserRowPrefix(psid);
-        var filter = TableClient.CreateQueryFilter(
-            $"PartitionKey eq {TokenKeys.Partition(pageId, payload)} and RowKey ge {prefix} and RowKey lt {TokenKeys.PrefixEnd(prefix)}");
-        await foreach (var entity in tables.Tokens.QueryAsync<TokenEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in tables.Tokens.QueryAsync<TokenEntity>(KeyRange.Filter(TokenKeys.Partition(pageId, payload), prefix), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             // Partitions are keyed by a hash of the payload; the stored payload settles a (theoretical) collision.
             if (entity.Payload == payload)
@@ -68,6 +72,76 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
                 yield return entity.ToStoredToken();
             }
         }
+    }
+
+    /// <summary>
+    /// Every stored token, or one Page's, spent and expired ones included, without the token values. A scan of the
+    /// whole table (or of the Page's partitions): for operator tools, never for a request path.
+    /// </summary>
+    public async IAsyncEnumerable<TokenSummary> ScanAsync(string? pageId = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var rows = TokenKeys.AllTokensRowPrefix;
+        // Token rows share their partitions with delivery records, so the row range keeps to tokens.
+        var filter = pageId is null
+            ? TableClient.CreateQueryFilter($"RowKey ge {rows} and RowKey lt {KeyRange.PrefixEnd(rows)}")
+            : TableClient.CreateQueryFilter(
+                $"PartitionKey ge {TokenKeys.PagePartitionPrefix(pageId)} and PartitionKey lt {KeyRange.PrefixEnd(TokenKeys.PagePartitionPrefix(pageId))} and RowKey ge {rows} and RowKey lt {KeyRange.PrefixEnd(rows)}");
+        await foreach (var entity in tables.Tokens.QueryAsync<TokenEntity>(filter, select: TokenEntity.SummaryColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return entity.ToSummary();
+        }
+    }
+
+    /// <summary>
+    /// What a purge run at <paramref name="now"/> would delete: the expiry index rows of past days and today's rows
+    /// that expired by <paramref name="now"/> (the same range the purge reads), each with the token it points to.
+    /// Reads only; deletes nothing.
+    /// </summary>
+    public async IAsyncEnumerable<ExpiredToken> FindExpiredAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        // Rows of earlier days expired before today began, so one condition on ExpiresAt serves both parts of the range.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey le {TokenExpiryEntity.DayPartition(now)} and ExpiresAt le {now}");
+        string[] select = [nameof(TokenExpiryEntity.TokenPartitionKey), nameof(TokenExpiryEntity.TokenRowKey), nameof(TokenExpiryEntity.ExpiresAt)];
+        var pages = tables.Expiries.QueryAsync<TokenExpiryEntity>(filter, select: select, cancellationToken: cancellationToken).AsPages();
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            var found = new ExpiredToken[page.Values.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, found.Length), WithCancellation(cancellationToken), async (i, ct) =>
+            {
+                var index = page.Values[i];
+                var token = await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(index.TokenPartitionKey, index.TokenRowKey, TokenEntity.SummaryColumns, ct).ConfigureAwait(false);
+                found[i] = new ExpiredToken(index.ExpiresAt, token.ValueOrNull()?.ToSummary());
+            }).ConfigureAwait(false);
+            foreach (var expired in found)
+            {
+                yield return expired;
+            }
+        }
+    }
+
+    /// <summary>One user's token rows in a topic partition, with their ETags, for binding.</summary>
+    internal async Task<List<TokenEntity>> ReadUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
+    {
+        var tokens = new List<TokenEntity>();
+        await foreach (var token in tables.Tokens.QueryAsync<TokenEntity>(KeyRange.Filter(partition, TokenKeys.UserRowPrefix(psid)), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            tokens.Add(token);
+        }
+        return tokens;
+    }
+
+    /// <summary>One page of a topic's token rows, from <paramref name="cursor"/> (a continuation) on, and where the next page starts.</summary>
+    internal async Task<(IReadOnlyList<TokenEntity> Rows, string? Next)> ReadTopicPageAsync(string partition, string? cursor, int size, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var query = tables.Tokens.QueryAsync<TokenEntity>(KeyRange.Filter(partition, TokenKeys.AllTokensRowPrefix), maxPerPage: size, cancellationToken: cancellationToken);
+        await foreach (var page in query.AsPages(cursor, size).ConfigureAwait(false))
+        {
+            return (page.Values, page.ContinuationToken);
+        }
+        return ([], null);
     }
 
     private async Task WriteExpiryIndexAsync(List<TokenEntity> tokens, CancellationToken cancellationToken)

@@ -45,7 +45,8 @@ public static class WebhookEnvelope
         var optIns = new List<OptIn>();
         int unusable = 0, ignored = 0;
         // Only Page subscriptions carry Messenger events; Instagram or user-object deliveries are not ours.
-        if (String(root, "object") is not (null or "page") || !root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
+        if ((root.TryGetProperty("object", out var kind) && kind.ValueKind == JsonValueKind.String && !kind.ValueEquals("page"))
+            || !root.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array)
         {
             return new OptInBatch(optIns, 0, 1);
         }
@@ -86,10 +87,27 @@ public static class WebhookEnvelope
         if (item.ValueKind != JsonValueKind.Object
             || !item.TryGetProperty("optin", out var optin)
             || optin.ValueKind != JsonValueKind.Object
-            || String(optin, "type") != OneTimeNotifOptInType)
+            || !optin.TryGetProperty("type", out var type)
+            || type.ValueKind != JsonValueKind.String
+            || !type.ValueEquals(OneTimeNotifOptInType))
         {
             return EventKind.Other;
         }
+        try
+        {
+            return ReadOptInFields(item, optin, entry, receivedAt, out optIn);
+        }
+        catch (InvalidOperationException)
+        {
+            // A "\uD83D" escape without its other half is valid JSON but cannot become .NET text (GetString throws),
+            // nor be stored. Meta never sends one; the event is unusable, and its siblings are still stored.
+            return EventKind.UnusableOptIn;
+        }
+    }
+
+    private static EventKind ReadOptInFields(JsonElement item, JsonElement optin, JsonElement entry, DateTimeOffset receivedAt, out OptIn? optIn)
+    {
+        optIn = null;
         var token = String(optin, "one_time_notif_token");
         var psid = Id(item, "sender");
         var pageId = Id(item, "recipient") ?? String(entry, "id");

@@ -1,0 +1,31 @@
+using OneTimeNotif.FollowUps;
+using OneTimeNotif.Host.Security;
+using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Webhook;
+
+namespace OneTimeNotif.Host;
+
+/// <summary>The standalone host, built one way for <c>dotnet run</c>, containers and the integration tests.</summary>
+public static class StandaloneHost
+{
+    /// <param name="configure">Runs after every registration: tests use it to add settings and swap the clock.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddHostJson();
+        // "Request starting" lines carry the full URL, and Meta's handshake puts the verify token in the query
+        // string. This filter is more specific than any configured level for Microsoft.AspNetCore, so it holds at Trace.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOneTimeNotif(builder.Configuration);
+        builder.Services.AddStandaloneHost(builder.Configuration);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        // Meta cannot send a key: the webhook is anonymous and guarded by its signature. Everything else needs the key.
+        app.MapWebhook();
+        app.MapFollowUps().AddEndpointFilter<ApiKeyFilter>();
+        app.MapOptInRequests().AddEndpointFilter<ApiKeyFilter>();
+        return app;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using OneTimeNotif.Tests.Infrastructure;
+using OneTimeNotif.Webhook;
+using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
+
+namespace OneTimeNotif.Tests.Faults;
+
+public sealed class StorageOutageTests
+{
+    [Fact]
+    public async Task AStorageOutageDuringIngestLosesNoOptInAndStoresNoneTwiceWhenMetaRetries()
+    {
+        await using var azurite = await Azurite.StartAsync(onDisk: true);
+        await using var app = new OneTimeNotifApplication(azurite);
+        var page = NewId();
+        var batches = Enumerable.Range(0, 48)
+            .Select(_ => Enumerable.Range(0, 5).Select(_ => (Psid: NewId(), Token: NewToken())).ToList())
+            .ToList();
+        var refusals = new ConcurrentBag<HttpStatusCode>();
+
+        // Four senders that behave like Meta: a batch is resent until it is answered with 2xx.
+        var queue = new ConcurrentQueue<List<(string Psid, string Token)>>(batches);
+        var senders = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (queue.TryDequeue(out var batch))
+            {
+                var body = Envelope(Entry(page, [.. batch.Select(o => OptIn(page, o.Psid, "P", o.Token, DateTimeOffset.UtcNow))]));
+                await SendLikeMetaAsync(app, body, refusals);
+                await Task.Delay(100);
+            }
+        })).ToList();
+
+        await Task.Delay(500);
+        await azurite.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        await azurite.RestartAsync();
+        await Task.WhenAll(senders);
+
+        Assert.NotEmpty(refusals);
+        Assert.All(refusals, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
+        var stored = await app.GetTokensAsync(page, "P");
+        Assert.Equal(batches.SelectMany(b => b).Select(o => o.Token).Order(), stored.Select(t => t.Token).Order());
+    }
+
+    private static async Task SendLikeMetaAsync(OneTimeNotifApplication app, string body, ConcurrentBag<HttpStatusCode> refusals)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var signature = WebhookSignature.Sign(bytes, OneTimeNotifApplication.AppSecret);
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await app.PostWebhookAsync(bytes, signature);
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+            refusals.Add(response.StatusCode);
+            Assert.True(attempt < 60, "Meta would have given up: the host did not recover");
+            await Task.Delay(300);
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using System.Text;
+using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.FollowUps;
+using OneTimeNotif.Tests.Infrastructure;
+using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
+
+namespace OneTimeNotif.Tests.FollowUps;
+
+/// <summary>The HTTP contract of POST /api/followups and GET /api/followups/{jobId}.</summary>
+public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+{
+    private readonly string _page = NewId();
+    private FakeSendApiServer _fake = null!;
+    private OneTimeNotifApplication _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
+        _app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _fake.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-key-wrong-key-wrong")]
+    public async Task TheEndpointsRefuseCallsWithoutTheKey(string? key)
+    {
+        var client = _app.CreateClient();
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add("x-functions-key", key);
+        }
+        var job = Jobs.Json(Jobs.NewJobId(), _page, "P");
+
+        var submit = await client.PostAsync("/api/followups", new StringContent(job, Encoding.UTF8, "application/json"));
+        var status = await client.GetAsync("/api/followups/anything");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, submit.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, status.StatusCode);
+        Assert.Contains("x-functions-key", await submit.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json", "not a JSON object")]
+    [InlineData("""{"jobId":"j","pageId":"1","payload":"P","message":{"text":"a"},"message":{"text":"b"}}""", "Duplicate")]
+    [InlineData("{}", "jobId is required")]
+    [InlineData("""{"jobId":"j","pageId":"abc","payload":"P","message":{"text":"hi"}}""", "pageId must be a Page ID")]
+    [InlineData("""{"jobId":"j","pageId":"1","payload":"P","psid":"x1","message":{"text":"hi"}}""", "psid must be a PSID")]
+    [InlineData("""{"jobId":"j","pageId":"1","payload":"P"}""", "message is required")]
+    [InlineData("""{"jobId":"j","pageId":"1","payload":"P","message":{}}""", "message needs a text or an attachment")]
+    [InlineData("""{"jobId":"j","pageId":"1","payload":"P","message":{"text":""}}""", "message.text must be a string of 1 to 2000")]
+    [InlineData("""{"jobId":"j","pageId":"1","message":{"text":"hi"}}""", "payload is required")]
+    public async Task AnInvalidJobIs400WithTheReason(string body, string reason)
+    {
+        var response = await _app.SubmitFollowUpAsync(body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(reason, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AJobForAPageThatIsNotServedIs400NamingTheSetting()
+    {
+        var response = await _app.SubmitFollowUpAsync(Jobs.Json(Jobs.NewJobId(), "999", "P"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Messenger__Pages__999__AccessToken", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReusingAJobIdForADifferentFollowUpIs409AndChangesNothing()
+    {
+        var jobId = Jobs.NewJobId();
+        await _app.OptInAsync(_page, "P", [NewId()]);
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"))).StatusCode);
+
+        var response = await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P", text: "A different message"));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        await _app.WaitForJobAsync(jobId);
+        Assert.Equal(Jobs.Text, Assert.Single(_fake.Deliveries).Message["text"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task TheStatusOfAnUnknownJobIs404()
+    {
+        var response = await _app.CreateKeyedClient().GetAsync("/api/followups/no-such-job");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAcceptedJobReportsItsCountsFromQueuedToCompleted()
+    {
+        var users = Enumerable.Range(0, 3).Select(_ => NewId()).ToList();
+        await _app.OptInAsync(_page, "P", users);
+        var jobId = Jobs.NewJobId();
+
+        var response = await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));
+        var accepted = await response.Content.ReadFromJsonAsync<FollowUpStatus>();
+        var done = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Queued, null, 0, 0, 0, 0, 0), accepted);
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 3, 0, 0, 0, 0), done);
+    }
+
+    [Fact]
+    public async Task TheLibraryClientEnqueuesAValidJobAndRefusesAnInvalidOne()
+    {
+        var queue = _app.Services.GetRequiredService<FollowUpQueueClient>();
+        var user = NewId();
+        var tokens = await _app.OptInAsync(_page, "P", [user]);
+        var jobId = Jobs.NewJobId();
+        var message = new System.Text.Json.Nodes.JsonObject { ["text"] = "Your table is ready" };
+
+        await queue.EnqueueAsync(new FollowUpJob(jobId, _page, "P", null, message));
+        var invalid = await Assert.ThrowsAsync<ArgumentException>(() =>
+            queue.EnqueueAsync(new FollowUpJob(Jobs.NewJobId(), "page-one", "P", null, message)));
+
+        Assert.Contains("pageId", invalid.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await _app.WaitForJobAsync(jobId)).Sent);
+        Assert.Equal(tokens[user], Assert.Single(_fake.Deliveries).Token);
+    }
+}

@@ -1,0 +1,125 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.FollowUps;
+using OneTimeNotif.Storage;
+using OneTimeNotif.Tests.Infrastructure;
+using OneTimeNotif.Tokens;
+using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
+
+namespace OneTimeNotif.Tests.Purge;
+
+/// <summary>Follow-up jobs and their delivery records are purged once older than <c>Purge__DeliveryRetention</c>.</summary>
+[Collection(OnePurgeTestAtATime.Name)]
+public sealed class DeliveryRetentionTests : IAsyncLifetime
+{
+    private readonly string _page = NewId();
+    private Azurite _azurite = null!;
+    private FakeSendApiServer _fake = null!;
+    private OneTimeNotifApplication _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        _azurite = await Azurite.StartAsync();
+        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
+        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        settings["Purge:DeliveryRetention"] = "30.00:00:00";
+        settings["FollowUps:SegmentSize"] = "2";
+        _app = new OneTimeNotifApplication(_azurite, settings) { WithoutPurgeScheduler = true };
+        _app.StartServer();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _fake.DisposeAsync();
+        await _azurite.DisposeAsync();
+    }
+
+    private StorageTables Tables => _app.Services.GetRequiredService<StorageTables>();
+
+    private async Task<string> DeliverAsync(string payload, int users)
+    {
+        await _app.OptInAsync(_page, payload, Enumerable.Range(0, users).Select(_ => NewId()));
+        var jobId = Jobs.NewJobId();
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, payload));
+        Assert.Equal(users, (await _app.WaitForJobAsync(jobId)).Sent);
+        return jobId;
+    }
+
+    private static async Task<int> CountAsync(TableClient table, string partition, string? prefix = null)
+    {
+        var filter = prefix is null
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition}")
+            : KeyRange.Filter(partition, prefix);
+        var count = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>(filter))
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private Task<int> DeliveryRecordsAsync(string payload, string jobId) =>
+        CountAsync(Tables.Tokens, TokenKeys.Partition(_page, payload), $"d_{TokenKeys.Hash(jobId)}_");
+
+    private Task<int> JobRowsAsync(string jobId) => CountAsync(Tables.Jobs, $"j_{TokenKeys.Hash(jobId)}");
+
+    [Fact]
+    public async Task AJobOlderThanTheRetentionIsDeletedWithItsDeliveryRecordsAndSegmentsAndYoungerOnesAreKept()
+    {
+        var old = await DeliverAsync("OLD-TOPIC", 5);
+        Assert.True(await JobRowsAsync(old) > 1, "a job with segments has a job row and segment rows");
+        _app.Time.Advance(TimeSpan.FromDays(20));
+        var young = await DeliverAsync("YOUNG-TOPIC", 3);
+
+        _app.Time.Advance(TimeSpan.FromDays(10) + TimeSpan.FromMinutes(1));
+        var report = await _app.PurgeAsync();
+
+        Assert.Equal((1, 5, 0), (report.JobsDeleted, report.DeliveryRecordsDeleted, report.TokensDeleted));
+        Assert.Equal((0, 0), (await DeliveryRecordsAsync("OLD-TOPIC", old), await JobRowsAsync(old)));
+        Assert.Null(await _app.GetFollowUpStatusAsync(old));
+        Assert.Equal(3, await DeliveryRecordsAsync("YOUNG-TOPIC", young));
+        Assert.Equal((JobState.Completed, 3), ((await _app.GetFollowUpStatusAsync(young))!.State, (await _app.GetFollowUpStatusAsync(young))!.Sent));
+        // The users' (spent) tokens are not the retention's business: they go when they expire.
+        Assert.Equal(5, (await _app.GetTokensAsync(_page, "OLD-TOPIC")).Count);
+    }
+
+    [Fact]
+    public async Task ThePurgeReadsOnlyTheRowsOfJobsPastTheRetention()
+    {
+        var old = await DeliverAsync("OLD-TOPIC", 4);
+        var segments = await JobRowsAsync(old) - 1;
+        _app.Time.Advance(TimeSpan.FromDays(25));
+        await DeliverAsync("YOUNG-TOPIC", 6);
+        _app.Time.Advance(TimeSpan.FromDays(6));
+
+        var report = await _app.PurgeAsync();
+        var again = await _app.PurgeAsync();
+
+        // The old job's index row, its job row, its 4 delivery records and its segment rows; nothing of the young job.
+        Assert.Equal(1 + 1 + 4 + segments, report.EntitiesRead);
+        // Everything it read, it deleted.
+        Assert.Equal(report.EntitiesRead, report.EntitiesDeleted);
+        Assert.Equal((0, 0), (again.JobsDeleted, again.EntitiesRead));
+    }
+
+    [Fact]
+    public async Task AJobIdSubmittedAgainAfterItsRecordsWerePurgedIsANewJob()
+    {
+        await _app.OptInAsync(_page, "TOPIC", [NewId()]);
+        var jobId = Jobs.NewJobId();
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "TOPIC"));
+        await _app.WaitForJobAsync(jobId);
+        _app.Time.Advance(TimeSpan.FromDays(31));
+        Assert.Equal(1, (await _app.PurgeAsync()).JobsDeleted);
+        await _app.OptInAsync(_page, "TOPIC", [NewId()]);
+
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "TOPIC"));
+        var status = await _app.WaitForJobAsync(jobId);
+
+        Assert.Equal(1, status.Sent);
+        Assert.Equal(2, _fake.Deliveries.Count);
+        Assert.Equal(0, (await _app.PurgeAsync()).JobsDeleted);
+    }
+}

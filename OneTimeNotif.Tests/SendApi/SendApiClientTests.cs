@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.SendApi;
+using OneTimeNotif.Tests.Infrastructure;
+using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
+
+namespace OneTimeNotif.Tests.SendApi;
+
+[Collection(UsesAzurite.Name)]
+public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
+{
+    private readonly string _page = NewId();
+    private FakeSendApiServer _fake = null!;
+
+    public async Task InitializeAsync() => _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
+
+    public async Task DisposeAsync() => await _fake.DisposeAsync();
+
+    private static JsonObject Text => new() { ["text"] = "hello" };
+
+    [Fact]
+    public async Task ATokenSendSucceedsOnceWithTheTokensInTheBodyAndHeaderNeverInTheUrl()
+    {
+        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        var client = app.Services.GetRequiredService<SendApiClient>();
+        var token = NewToken();
+
+        var first = await client.SendWithTokenAsync(_page, token, Text);
+        var second = await client.SendWithTokenAsync(_page, token, Text);
+
+        Assert.Equal(SendStatus.Sent, first.Status);
+        Assert.StartsWith("m_", first.MessageId, StringComparison.Ordinal);
+        Assert.Equal(SendStatus.TokenRejected, second.Status);
+        Assert.Equal(token, Assert.Single(_fake.Deliveries).Token);
+        Assert.All(_fake.RequestTargets, target =>
+        {
+            Assert.Equal($"/v23.0/{_page}/messages", target);
+            Assert.DoesNotContain(token, target, StringComparison.Ordinal);
+            Assert.DoesNotContain(OneTimeNotifApplication.PageAccessToken, target, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task AWrongAppSecretIsAConfigurationFaultNotARejectedToken()
+    {
+        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        settings["Messenger:AppSecret"] = "a-different-app-secret";
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+
+        var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync(_page, NewToken(), Text);
+
+        Assert.Equal(SendStatus.ConfigurationFault, result.Status);
+        Assert.Contains("Messenger__AppSecret", result.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("a-different-app-secret", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task APageWithoutAConfiguredTokenIsAConfigurationFaultWithoutCallingMeta()
+    {
+        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+
+        var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync("4242", NewToken(), Text);
+
+        Assert.Equal(SendStatus.ConfigurationFault, result.Status);
+        Assert.Contains("Messenger__Pages__4242__AccessToken", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, _fake.Calls);
+    }
+
+    [Fact]
+    public async Task AnUnreachableSendApiIsTransient()
+    {
+        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        settings["Messenger:GraphBaseUrl"] = $"http://127.0.0.1:{Azurite.FreePort()}/";
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+
+        var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync(_page, NewToken(), Text);
+
+        Assert.Equal(SendStatus.Transient, result.Status);
+    }
+
+    [Fact]
+    public async Task CallsToOnePageArePacedToTheConfiguredRate()
+    {
+        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        settings["SendApi:MaxCallsPerSecondPerPage"] = "50";
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+        var client = app.Services.GetRequiredService<SendApiClient>();
+        await client.SendWithTokenAsync(_page, NewToken(), Text);
+
+        var started = DateTime.UtcNow;
+        await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => client.SendWithTokenAsync(_page, NewToken(), Text)));
+
+        // 60 calls at 50/s cannot finish in much under 1.2 s, however many run at once.
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(1), $"took {DateTime.UtcNow - started}");
+        Assert.Equal(61, _fake.Deliveries.Count);
+    }
+}

@@ -1,0 +1,65 @@
+using OneTimeNotif.SendApi;
+
+namespace OneTimeNotif.OptInRequests;
+
+/// <summary>
+/// Turns Meta's answer to an OTN request into a result the caller can act on. The OTN-specific codes come first;
+/// the rest follows the Send API classification shared with follow-ups.
+/// </summary>
+internal static class MetaAnswers
+{
+    private const int RepeatedRequestCode = 613;
+    private const int RepeatedRequestSubcode = 1893016;
+    private const int RequestLimitCode = 9;
+    private const int RequestLimitSubcode = 2018352;
+    private const int NotAllowedCode = 10;
+    private const int BadPageTokenCode = 190;
+    private const int NoMatchingUserSubcode = 2018001;
+    private static readonly HashSet<int> UserUnavailableSubcodesOf10 = [2018108, 1893015];
+
+    public static OptInRequestResult ToResult(string pageId, SendResult sent)
+    {
+        if (sent.Status == SendStatus.Sent)
+        {
+            return new OptInRequestResult(OptInRequestStatus.Sent, sent.MessageId);
+        }
+        if (sent.Error is not { } error)
+        {
+            // No answer from Meta: the network failed, or no access token is configured for the Page.
+            return sent.Status == SendStatus.ConfigurationFault
+                ? Result(OptInRequestStatus.PageMisconfigured, $"Page {pageId} is misconfigured: {sent.Reason}")
+                : Result(OptInRequestStatus.MetaUnavailable, $"{sent.Reason} Nothing is known to be sent; try again later.");
+        }
+        return FromError(pageId, sent, error);
+    }
+
+    private static OptInRequestResult FromError(string pageId, SendResult sent, MetaError error) => (error.Code, error.Subcode) switch
+    {
+        (RepeatedRequestCode, RepeatedRequestSubcode) => Result(OptInRequestStatus.TooManyRequests,
+            $"{error}: a request on this topic was already sent to this user; wait for their answer before asking again.", error),
+        (RequestLimitCode, RequestLimitSubcode) => Result(OptInRequestStatus.TooManyRequests,
+            $"{error}: this user has reached Meta's limit of opt-in requests; ask again later.", error),
+        (NotAllowedCode, int s) when UserUnavailableSubcodesOf10.Contains(s) => Result(OptInRequestStatus.UserNotReachable,
+            $"{error}: the user is not available or stopped notifications.", error),
+        (NotAllowedCode, not null) => Result(OptInRequestStatus.UserNotReachable,
+            $"{error}: the user is outside the 24-hour messaging window; send the request while they are talking with the Page.", error),
+        (BadPageTokenCode, _) => Result(OptInRequestStatus.PageMisconfigured,
+            $"{error}: Meta refused the access token of Page {pageId}; check Messenger__Pages__{pageId}__AccessToken.", error),
+        (100, NoMatchingUserSubcode) => Result(OptInRequestStatus.Invalid,
+            $"{error}: Meta knows no user with this PSID on Page {pageId}.", error),
+        _ => FromStatus(pageId, sent, error),
+    };
+
+    private static OptInRequestResult FromStatus(string pageId, SendResult sent, MetaError error) => sent.Status switch
+    {
+        SendStatus.Throttled => Result(OptInRequestStatus.TooManyRequests, $"{sent.Reason}; try again later.", error),
+        SendStatus.Transient => Result(OptInRequestStatus.MetaUnavailable, $"{sent.Reason}; try again later.", error),
+        SendStatus.UserUnavailable => Result(OptInRequestStatus.UserNotReachable, sent.Reason, error),
+        SendStatus.ConfigurationFault => Result(OptInRequestStatus.PageMisconfigured, $"Page {pageId}: {sent.Reason}.", error),
+        SendStatus.MessageRejected => Result(OptInRequestStatus.Invalid, $"{sent.Reason}.", error),
+        _ => Result(OptInRequestStatus.Refused, $"{sent.Reason}.", error),
+    };
+
+    private static OptInRequestResult Result(OptInRequestStatus status, string? reason, MetaError? error = null) =>
+        new(status, Reason: reason, Error: error);
+}

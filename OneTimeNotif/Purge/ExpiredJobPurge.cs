@@ -1,0 +1,50 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using OneTimeNotif.FollowUps;
+using OneTimeNotif.Storage;
+using OneTimeNotif.Tokens;
+
+namespace OneTimeNotif.Purge;
+
+/// <summary>
+/// Deletes follow-up jobs recorded before the retention cut-off: their delivery records (one range in the topic's
+/// partition), their segment rows and the job row, found through the by-day job index.
+/// </summary>
+internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
+{
+    private const string SegmentRowPrefix = "s_";
+
+    public async Task RunAsync(DateTimeOffset cutoff, PurgeTally tally, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey le {JobDayEntity.DayPartition(cutoff)} and CreatedAt le {cutoff}");
+        await foreach (var indexed in tables.JobDays.QueryAsync<JobDayEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            tally.Read(1);
+            await PurgeJobAsync(indexed.JobId, cutoff, tally, cancellationToken).ConfigureAwait(false);
+            // The index row goes last, so a run cut off anywhere above finds this job again next time.
+            tally.Deleted(await TableDeletes.DeleteRowsAsync(tables.JobDays, indexed.PartitionKey, [indexed.RowKey], cancellationToken).ConfigureAwait(false));
+        }
+    }
+
+    private async Task PurgeJobAsync(string jobId, DateTimeOffset cutoff, PurgeTally tally, CancellationToken cancellationToken)
+    {
+        var response = await tables.Jobs.GetEntityIfExistsAsync<JobEntity>(JobEntity.Partition(jobId), JobEntity.Row, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var job = response.ValueOrNull();
+        // No job: an earlier run deleted it (its rows went before it), or the write that followed the index row failed.
+        // A younger job under the same ID is the ID reused after an earlier purge: its own index row covers it.
+        if (job is null || job.JobId != jobId || job.CreatedAt > cutoff)
+        {
+            return;
+        }
+        tally.Read(1);
+
+        var deliveries = await TableDeletes.DeleteRangeAsync(
+            tables.Tokens, TokenKeys.Partition(job.PageId, job.Payload), DeliveryEntity.RowPrefix(jobId), tally, cancellationToken).ConfigureAwait(false);
+        var segments = await TableDeletes.DeleteRangeAsync(tables.Jobs, job.PartitionKey, SegmentRowPrefix, tally, cancellationToken).ConfigureAwait(false);
+        // The job row after its records: while it exists, the next run can still find and finish them.
+        var jobRows = await TableDeletes.DeleteRowsAsync(tables.Jobs, job.PartitionKey, [JobEntity.Row], cancellationToken).ConfigureAwait(false);
+        tally.Deleted(deliveries + segments + jobRows);
+        tally.JobDeleted(deliveries);
+        PurgeLog.JobDeleted(logger, jobId, deliveries);
+    }
+}

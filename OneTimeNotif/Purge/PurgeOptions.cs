@@ -1,0 +1,25 @@
+namespace OneTimeNotif.Purge;
+
+/// <summary>
+/// What the purge keeps, bound from the <c>Purge</c> section. When it runs is the host's business: the app setting
+/// <see cref="ScheduleSetting"/>, read by the Functions timer as <c>%PurgeSchedule%</c> and by the standalone host.
+/// </summary>
+public sealed class PurgeOptions
+{
+    public const string SectionName = "Purge";
+
+    /// <summary>The app setting holding the purge's NCRONTAB schedule: six fields, seconds first, UTC.</summary>
+    public const string ScheduleSetting = "PurgeSchedule";
+
+    /// <summary>Once a day, at 03:00 UTC.</summary>
+    public const string DefaultSchedule = "0 0 3 * * *";
+
+    public static readonly TimeSpan MinDeliveryRetention = TimeSpan.FromDays(1);
+    public static readonly TimeSpan MaxDeliveryRetention = TimeSpan.FromDays(3660);
+
+    /// <summary>
+    /// How long a follow-up job, its segments and its delivery records are kept after the job was recorded. A job
+    /// ID stays an idempotency key for this long: submitted again later, it is a new job.
+    /// </summary>
+    public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(90);
+}
