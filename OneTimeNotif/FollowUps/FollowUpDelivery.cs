@@ -135,8 +135,19 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
 
     /// <summary>Records the outcome and what it means for the token, atomically.</summary>
     /// <param name="spend">Meta took the message or refused the token: never use it again. Otherwise the token is released for other jobs.</param>
+    /// <remarks>
+    /// Two workers can serve one (job, user) at once (a duplicated queue message): the second follows the first's
+    /// binding, sends the same token, and Meta refuses it because the first just spent it. Sent is the truth
+    /// whoever else finished, so it is always written; any other outcome only over a binding still open, so the
+    /// second worker's refusal never overwrites the first worker's Sent.
+    /// </remarks>
     private async Task FinishAsync(DeliveryEntity delivery, TokenEntity? token, string state, string? messageId, string? reason, bool spend, CancellationToken cancellationToken)
     {
+        var recordETag = state == DeliveryState.Sent ? ETag.All : await OpenBindingETagAsync(delivery, cancellationToken).ConfigureAwait(false);
+        if (recordETag is null)
+        {
+            return;
+        }
         var now = time.GetUtcNow();
         var record = new TableEntity(delivery.PartitionKey, delivery.RowKey)
         {
@@ -145,22 +156,42 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
             [nameof(DeliveryEntity.Reason)] = reason,
             [nameof(DeliveryEntity.FinishedAt)] = now,
         };
-        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, record, ETag.All) };
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, record, recordETag.Value) };
         if (token is not null)
         {
-            var change = new TableEntity(token.PartitionKey, token.RowKey);
-            if (spend)
-            {
-                change[nameof(TokenEntity.SpentAt)] = now;
-            }
-            else
-            {
-                change[nameof(TokenEntity.BoundJobId)] = "";
-            }
-            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, change, ETag.All));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, TokenChange(token, spend, now), ETag.All));
         }
-        await Tokens.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Tokens.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 412)
+        {
+            // The other worker finished this (job, user) between the read and the write: its outcome stands.
+            return;
+        }
         FollowUpLog.UserFinished(logger, delivery.JobId, state);
+    }
+
+    /// <returns>The delivery record's ETag while it is still bound; null once any worker has finished it.</returns>
+    private async Task<ETag?> OpenBindingETagAsync(DeliveryEntity delivery, CancellationToken cancellationToken)
+    {
+        var current = (await Tokens.GetEntityIfExistsAsync<DeliveryEntity>(delivery.PartitionKey, delivery.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+        return current is { State: DeliveryState.Bound } ? current.ETag : null;
+    }
+
+    private static TableEntity TokenChange(TokenEntity token, bool spend, DateTimeOffset now)
+    {
+        var change = new TableEntity(token.PartitionKey, token.RowKey);
+        if (spend)
+        {
+            change[nameof(TokenEntity.SpentAt)] = now;
+        }
+        else
+        {
+            change[nameof(TokenEntity.BoundJobId)] = "";
+        }
+        return change;
     }
 }
 
