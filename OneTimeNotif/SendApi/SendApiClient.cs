@@ -17,11 +17,28 @@ namespace OneTimeNotif.SendApi;
 /// </summary>
 public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendRateLimiter rateLimiter, ILogger<SendApiClient> logger)
 {
+    /// <summary>
+    /// How long the Page pauses before a throttled token send goes again. Meta's per-second limit clears within a
+    /// second, so a brief pause usually suffices; a limit that outlasts these pauses is reported as throttled and
+    /// the follow-up retries the user later.
+    /// </summary>
+    private static readonly TimeSpan[] ThrottlePauses = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
+
     /// <summary>Redeems an OTN token: one message to whoever opted in with it.</summary>
-    public Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
+    public async Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        return SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken);
+        for (var attempt = 0; ; attempt++)
+        {
+            var result = await SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken).ConfigureAwait(false);
+            if (result.Status != SendStatus.Throttled || attempt == ThrottlePauses.Length)
+            {
+                return result;
+            }
+            // A throttled call delivered nothing, so the same token may go again; every sender for the Page
+            // pauses with it, since they would be refused too.
+            rateLimiter.Pause(pageId, ThrottlePauses[attempt]);
+        }
     }
 
     /// <summary>Sends to a PSID inside the 24-hour window (the OTN request template, for one).</summary>
