@@ -42,7 +42,7 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AThrottledTokenSendPausesThePageAndGoesAgainWithTheSameToken()
+    public async Task AThrottledTokenSendGoesAgainInTheNextSlotWithTheSameToken()
     {
         await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
         var token = NewToken();
@@ -56,7 +56,7 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AThrottleThatOutlastsThePausesIsReportedForTheFollowUpToRetryLater()
+    public async Task AThrottleThatOutlastsTheRetriesIsReportedForTheFollowUpToBackOff()
     {
         await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
         _fake.FailNext(FakeError.Throttled, FakeError.Throttled, FakeError.Throttled);

@@ -53,27 +53,6 @@ public sealed class SendRateLimiterTests
     }
 
     [Fact]
-    public void APauseHoldsEveryCallOfThePageUntilItIsOver()
-    {
-        Reserve("page-a", 1);
-
-        _limiter.Pause("page-a", TimeSpan.FromMilliseconds(500));
-
-        Assert.Equal([TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(500) + Slot], Reserve("page-a", 2));
-        Assert.Equal(TimeSpan.Zero, Reserve("page-b", 1).Single());
-    }
-
-    [Fact]
-    public void APauseShorterThanTheQueueChangesNothing()
-    {
-        Reserve("page-a", Rate);
-
-        _limiter.Pause("page-a", TimeSpan.FromMilliseconds(100));
-
-        Assert.Equal(Slot * Rate, Reserve("page-a", 1).Single());
-    }
-
-    [Fact]
     public async Task AWaitLastsUntilItsSlot()
     {
         await _limiter.WaitAsync("page-a", CancellationToken.None);

@@ -18,11 +18,11 @@ namespace OneTimeNotif.SendApi;
 public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendRateLimiter rateLimiter, ILogger<SendApiClient> logger)
 {
     /// <summary>
-    /// How long the Page pauses before a throttled token send goes again. Meta's per-second limit clears within a
-    /// second, so a brief pause usually suffices; a limit that outlasts these pauses is reported as throttled and
-    /// the follow-up retries the user later.
+    /// How often a throttled token send goes again at once, in the Page's next free slot. A refusal now and then
+    /// comes from calls that reached Meta bunched together, and a slot later there is room; a limit that outlasts
+    /// these attempts is reported as throttled, and the follow-up backs off and retries the user later.
     /// </summary>
-    private static readonly TimeSpan[] ThrottlePauses = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
+    private const int ThrottleRetries = 2;
 
     /// <summary>Redeems an OTN token: one message to whoever opted in with it.</summary>
     public async Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
@@ -31,13 +31,11 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
         for (var attempt = 0; ; attempt++)
         {
             var result = await SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken).ConfigureAwait(false);
-            if (result.Status != SendStatus.Throttled || attempt == ThrottlePauses.Length)
+            // A throttled call delivered nothing, so the same token may go again.
+            if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
             {
                 return result;
             }
-            // A throttled call delivered nothing, so the same token may go again; every sender for the Page
-            // pauses with it, since they would be refused too.
-            rateLimiter.Pause(pageId, ThrottlePauses[attempt]);
         }
     }
 

@@ -40,9 +40,6 @@ public sealed class SendRateLimiter(IOptions<SendApiOptions> options, TimeProvid
         }
     }
 
-    /// <summary>Meta refused a call as over the Page's rate: no further call for the Page leaves before <paramref name="pause"/> is over.</summary>
-    public void Pause(string pageId, TimeSpan pause) => Schedule(pageId).PauseUntil(time.GetUtcNow() + pause);
-
     /// <summary>Takes the Page's next free slot; returns how long until it comes.</summary>
     internal TimeSpan Reserve(string pageId) => Schedule(pageId).Reserve(time.GetUtcNow());
 
@@ -62,14 +59,6 @@ public sealed class SendRateLimiter(IOptions<SendApiOptions> options, TimeProvid
                 var slot = _next > now ? _next : now;
                 _next = slot + interval;
                 return slot - now;
-            }
-        }
-
-        public void PauseUntil(DateTimeOffset until)
-        {
-            lock (_lock)
-            {
-                _next = _next > until ? _next : until;
             }
         }
     }
