@@ -33,6 +33,14 @@ public sealed class Azurite : IAsyncDisposable
 
     public string ConnectionString => ConnectionStringFor(BlobPort, QueuePort, TablePort);
 
+    /// <summary>Whether Azurite has stopped, and what it printed: a run that lost its storage says why.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The node process, for benchmarks that measure the CPU time storage itself used.</summary>
+    public int ProcessId => _process.Id;
+
+    public IEnumerable<string> Output => _output;
+
     public static string ConnectionStringFor(int blobPort, int queuePort, int tablePort) =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};" +
         $"BlobEndpoint=http://127.0.0.1:{blobPort}/{AccountName};" +

@@ -41,7 +41,8 @@ public static class OneTimeNotifRegistration
     {
         services.AddOptions<SendApiOptions>().Bind(configuration.GetSection(SendApiOptions.SectionName))
             .Validate(o => o.MaxCallsPerSecondPerPage > 0, "SendApi__MaxCallsPerSecondPerPage must be positive.").ValidateOnStart();
-        services.AddSingleton<SendRateLimiter>();
+        // Pacing is against Meta's wall clock, never the business clock that the tests move by hand.
+        services.AddSingleton(provider => new SendRateLimiter(provider.GetRequiredService<IOptions<SendApiOptions>>(), TimeProvider.System));
         // Retries are the follow-up's business (they must reuse the bound token and honour throttling), so the
         // client itself only gets a timeout.
         services.AddHttpClient<SendApiClient>((provider, http) =>

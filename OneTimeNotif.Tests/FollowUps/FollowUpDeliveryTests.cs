@@ -203,6 +203,30 @@ public sealed class FollowUpDeliveryTests(AzuriteFixture storage) : IClassFixtur
     }
 
     [Fact]
+    public async Task ASecondWorkerFollowingAnInFlightBindingNeverOverwritesTheFirstWorkersSent()
+    {
+        var user = NewId();
+        var token = (await _app.OptInAsync(_page, "P", [user]))[user];
+        var processor = _app.Services.GetRequiredService<FollowUpProcessor>();
+        var jobId = Jobs.NewJobId();
+        var job = Jobs.Json(jobId, _page, "P");
+        _fake.Latency = TimeSpan.FromMilliseconds(500);
+
+        // The message is handed out again while the first worker's call is still at Meta (its visibility ran
+        // out): the second worker follows the binding, sends the same token later and has it refused, after the
+        // first worker recorded Sent.
+        var first = processor.ProcessAsync(job, 1);
+        await WaitUntilAsync(() => _fake.Calls == 1);
+        var second = processor.ProcessAsync(job, 2);
+        await Task.WhenAll(first, second);
+
+        Assert.Equal(2, _fake.Calls);
+        Assert.Equal(1, DeliveriesTo(token));
+        var status = await _app.WaitForJobAsync(jobId);
+        Assert.Equal((JobState.Completed, 1, 0), (status.State, status.Sent, status.TokenRejected));
+    }
+
+    [Fact]
     public async Task ARejectedTokenIsSpentAndTheUsersNextTokenIsNotTriedForTheSameJob()
     {
         var user = NewId();

@@ -42,6 +42,33 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AThrottledTokenSendGoesAgainInTheNextSlotWithTheSameToken()
+    {
+        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        var token = NewToken();
+        _fake.FailNext(FakeError.Throttled);
+
+        var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync(_page, token, Text);
+
+        Assert.Equal(SendStatus.Sent, result.Status);
+        Assert.Equal(2, _fake.Calls);
+        Assert.Equal(token, Assert.Single(_fake.Deliveries).Token);
+    }
+
+    [Fact]
+    public async Task AThrottleThatOutlastsTheRetriesIsReportedForTheFollowUpToBackOff()
+    {
+        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        _fake.FailNext(FakeError.Throttled, FakeError.Throttled, FakeError.Throttled);
+
+        var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync(_page, NewToken(), Text);
+
+        Assert.Equal(SendStatus.Throttled, result.Status);
+        Assert.Equal(3, _fake.Calls);
+        Assert.Empty(_fake.Deliveries);
+    }
+
+    [Fact]
     public async Task AWrongAppSecretIsAConfigurationFaultNotARejectedToken()
     {
         var settings = OneTimeNotifApplication.Serving(_fake, _page);

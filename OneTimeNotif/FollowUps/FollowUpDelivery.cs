@@ -21,17 +21,18 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
     /// <param name="finalAttempt">Throttling and transient failures count as failed instead of asking for a retry.</param>
     internal async Task<UserOutcome> DeliverAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, bool finalAttempt, CancellationToken cancellationToken)
     {
-        var delivery = await BindAsync(job, psid, userTokens, cancellationToken).ConfigureAwait(false);
-        if (delivery is null)
+        var binding = await BindAsync(job, psid, userTokens, cancellationToken).ConfigureAwait(false);
+        if (binding is null)
         {
             return UserOutcome.NoToken;
         }
+        var delivery = binding.Delivery;
         if (delivery.State != DeliveryState.Bound)
         {
             return UserOutcome.AlreadyFinished;
         }
 
-        var token = (await Tokens.GetEntityIfExistsAsync<TokenEntity>(delivery.PartitionKey, delivery.TokenRowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+        var token = binding.Token ?? await ReadBoundTokenAsync(delivery, cancellationToken).ConfigureAwait(false);
         if (token is null || token.ExpiresAt <= time.GetUtcNow())
         {
             // Invariant: an expired token is never sent, even one bound while it was live.
@@ -68,8 +69,12 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         }
     }
 
-    /// <summary>Returns this (job, user)'s delivery record, binding the earliest-expiring available token when there is none yet.</summary>
-    private async Task<DeliveryEntity?> BindAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns this (job, user)'s delivery record, binding the earliest-expiring available token when there is none
+    /// yet. A fresh binding comes with its token: the transaction succeeded on the token's ETag, so the row read is
+    /// still the stored one and reading it again would only cost a storage call per user.
+    /// </summary>
+    private async Task<Binding?> BindAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, CancellationToken cancellationToken)
     {
         var partition = TokenKeys.Partition(job.PageId, job.Payload);
         var deliveryRow = DeliveryEntity.RowFor(job.JobId, psid);
@@ -79,7 +84,7 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
             var candidate = userTokens.Where(t => t.ToStoredToken().IsAvailableAt(now)).MinBy(t => t.ExpiresAt);
             if (candidate is null)
             {
-                return await FindDeliveryAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
+                return await FindBindingAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
             }
             var delivery = new DeliveryEntity
             {
@@ -101,12 +106,12 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
                         new TableTransactionAction(TableTransactionActionType.Add, delivery),
                     ],
                     cancellationToken).ConfigureAwait(false);
-                return delivery;
+                return new Binding(delivery, candidate);
             }
             catch (TableTransactionFailedException e) when (e.Status == 409)
             {
                 // This (job, user) is bound already (an earlier attempt, or another worker): follow that binding.
-                return await FindDeliveryAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
+                return await FindBindingAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
             }
             catch (TableTransactionFailedException e) when (e.Status == 412 && attempt < MaxBindAttempts)
             {
@@ -116,13 +121,33 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         }
     }
 
-    private async Task<DeliveryEntity?> FindDeliveryAsync(string partition, string row, CancellationToken cancellationToken) =>
-        (await Tokens.GetEntityIfExistsAsync<DeliveryEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+    /// <summary>An existing binding, made by an earlier attempt or another worker: its token is read when needed.</summary>
+    private async Task<Binding?> FindBindingAsync(string partition, string row, CancellationToken cancellationToken) =>
+        (await Tokens.GetEntityIfExistsAsync<DeliveryEntity>(partition, row, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull() is { } delivery
+            ? new Binding(delivery, null)
+            : null;
+
+    private async Task<TokenEntity?> ReadBoundTokenAsync(DeliveryEntity delivery, CancellationToken cancellationToken) =>
+        (await Tokens.GetEntityIfExistsAsync<TokenEntity>(delivery.PartitionKey, delivery.TokenRowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+
+    /// <param name="Token">The bound token as stored, when this call made the binding; null when it must be read.</param>
+    private sealed record Binding(DeliveryEntity Delivery, TokenEntity? Token);
 
     /// <summary>Records the outcome and what it means for the token, atomically.</summary>
     /// <param name="spend">Meta took the message or refused the token: never use it again. Otherwise the token is released for other jobs.</param>
+    /// <remarks>
+    /// Two workers can serve one (job, user) at once (a duplicated queue message): the second follows the first's
+    /// binding, sends the same token, and Meta refuses it because the first just spent it. Sent is the truth
+    /// whoever else finished, so it is always written; any other outcome only over a binding still open, so the
+    /// second worker's refusal never overwrites the first worker's Sent.
+    /// </remarks>
     private async Task FinishAsync(DeliveryEntity delivery, TokenEntity? token, string state, string? messageId, string? reason, bool spend, CancellationToken cancellationToken)
     {
+        var recordETag = state == DeliveryState.Sent ? ETag.All : await OpenBindingETagAsync(delivery, cancellationToken).ConfigureAwait(false);
+        if (recordETag is null)
+        {
+            return;
+        }
         var now = time.GetUtcNow();
         var record = new TableEntity(delivery.PartitionKey, delivery.RowKey)
         {
@@ -131,22 +156,42 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
             [nameof(DeliveryEntity.Reason)] = reason,
             [nameof(DeliveryEntity.FinishedAt)] = now,
         };
-        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, record, ETag.All) };
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateMerge, record, recordETag.Value) };
         if (token is not null)
         {
-            var change = new TableEntity(token.PartitionKey, token.RowKey);
-            if (spend)
-            {
-                change[nameof(TokenEntity.SpentAt)] = now;
-            }
-            else
-            {
-                change[nameof(TokenEntity.BoundJobId)] = "";
-            }
-            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, change, ETag.All));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, TokenChange(token, spend, now), ETag.All));
         }
-        await Tokens.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await Tokens.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 412)
+        {
+            // The other worker finished this (job, user) between the read and the write: its outcome stands.
+            return;
+        }
         FollowUpLog.UserFinished(logger, delivery.JobId, state);
+    }
+
+    /// <returns>The delivery record's ETag while it is still bound; null once any worker has finished it.</returns>
+    private async Task<ETag?> OpenBindingETagAsync(DeliveryEntity delivery, CancellationToken cancellationToken)
+    {
+        var current = (await Tokens.GetEntityIfExistsAsync<DeliveryEntity>(delivery.PartitionKey, delivery.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+        return current is { State: DeliveryState.Bound } ? current.ETag : null;
+    }
+
+    private static TableEntity TokenChange(TokenEntity token, bool spend, DateTimeOffset now)
+    {
+        var change = new TableEntity(token.PartitionKey, token.RowKey);
+        if (spend)
+        {
+            change[nameof(TokenEntity.SpentAt)] = now;
+        }
+        else
+        {
+            change[nameof(TokenEntity.BoundJobId)] = "";
+        }
+        return change;
     }
 }
 

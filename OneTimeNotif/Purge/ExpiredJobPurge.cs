@@ -16,7 +16,7 @@ internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
 
     public async Task RunAsync(DateTimeOffset cutoff, PurgeTally tally, CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey le {JobDayEntity.DayPartition(cutoff)} and CreatedAt le {cutoff}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey le {DayPartition.Of(cutoff)} and CreatedAt le {cutoff}");
         await foreach (var indexed in tables.JobDays.QueryAsync<JobDayEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             tally.Read(1);

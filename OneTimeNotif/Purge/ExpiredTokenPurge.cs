@@ -13,9 +13,8 @@ internal sealed class ExpiredTokenPurge(StorageTables tables, ILogger logger)
 
     public async Task RunAsync(DateTimeOffset now, PurgeTally tally, CancellationToken cancellationToken)
     {
-        // Days before today hold expired tokens only; in today's partition ExpiresAt decides. Index rows of purged
-        // tokens are deleted, so this range holds just what is left to do: its size is what has expired.
-        var filter = TableClient.CreateQueryFilter($"PartitionKey le {TokenExpiryEntity.DayPartition(now)} and ExpiresAt le {now}");
+        // The range holds just what is left to do: its size is what has expired, not what is stored.
+        var filter = TokenExpiryEntity.ExpiredBy(now);
         string[] select =
         [
             nameof(TokenExpiryEntity.PartitionKey), nameof(TokenExpiryEntity.RowKey),

@@ -1,6 +1,4 @@
-using System.Globalization;
-using Azure;
-using Azure.Data.Tables;
+using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.Purge;
@@ -9,22 +7,14 @@ namespace OneTimeNotif.Purge;
 /// The retention index: one row per follow-up job in <c>OtnFollowUpJobDays</c>, partitioned by the UTC day the job was
 /// recorded, so the purge reads the days past the retention and never scans the jobs that are kept.
 /// </summary>
-internal sealed class JobDayEntity : ITableEntity
+internal sealed class JobDayEntity : TableRow
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string JobId { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
 
-    public static string DayPartition(DateTimeOffset instant) =>
-        instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-
     public static JobDayEntity For(string jobId, DateTimeOffset createdAt) => new()
     {
-        PartitionKey = DayPartition(createdAt),
+        PartitionKey = DayPartition.Of(createdAt),
         RowKey = TokenKeys.Hash(jobId),
         JobId = jobId,
         CreatedAt = createdAt,

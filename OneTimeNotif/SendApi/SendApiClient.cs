@@ -17,11 +17,26 @@ namespace OneTimeNotif.SendApi;
 /// </summary>
 public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendRateLimiter rateLimiter, ILogger<SendApiClient> logger)
 {
+    /// <summary>
+    /// How often a throttled token send goes again at once, in the Page's next free slot. A refusal now and then
+    /// comes from calls that reached Meta bunched together, and a slot later there is room; a limit that outlasts
+    /// these attempts is reported as throttled, and the follow-up backs off and retries the user later.
+    /// </summary>
+    private const int ThrottleRetries = 2;
+
     /// <summary>Redeems an OTN token: one message to whoever opted in with it.</summary>
-    public Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
+    public async Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        return SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken);
+        for (var attempt = 0; ; attempt++)
+        {
+            var result = await SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken).ConfigureAwait(false);
+            // A throttled call delivered nothing, so the same token may go again.
+            if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
+            {
+                return result;
+            }
+        }
     }
 
     /// <summary>Sends to a PSID inside the 24-hour window (the OTN request template, for one).</summary>

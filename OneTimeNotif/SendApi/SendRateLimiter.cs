@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace OneTimeNotif.SendApi;
@@ -18,39 +17,49 @@ public sealed class SendApiOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>Paces Send API calls per Page with a token bucket refilled in small steps, so no second sees a burst.</summary>
-public sealed class SendRateLimiter(IOptions<SendApiOptions> options) : IDisposable
+/// <summary>
+/// Paces Send API calls per Page: each call takes the next free slot on the Page's schedule, slots 1/rate apart,
+/// so any one-second window holds at most the rate plus one call.
+/// </summary>
+/// <remarks>
+/// Slots follow the ideal schedule, not the moment the previous call actually left: a timer that fires late delays
+/// one call, not the rate. (A token bucket refilled by a timer loses the refills its late ticks miss, which held a
+/// loaded host at 96 % of its rate.) Idle time is not banked: after a pause the schedule restarts from now, so it
+/// never bursts.
+/// </remarks>
+public sealed class SendRateLimiter(IOptions<SendApiOptions> options, TimeProvider time)
 {
-    /// <summary>Refills happen 50 times a second: any one-second window holds at most the rate plus one step.</summary>
-    private const int StepsPerSecond = 50;
-
-    private readonly ConcurrentDictionary<string, RateLimiter> _pages = new();
+    private readonly ConcurrentDictionary<string, PageSchedule> _pages = new();
 
     public async ValueTask WaitAsync(string pageId, CancellationToken cancellationToken)
     {
-        var limiter = _pages.GetOrAdd(pageId, _ => Create(options.Value.MaxCallsPerSecondPerPage));
-        using var lease = await limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
+        var wait = Reserve(pageId);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    private static TokenBucketRateLimiter Create(int perSecond)
-    {
-        var perStep = Math.Max(1, perSecond / StepsPerSecond);
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = perStep,
-            TokensPerPeriod = perStep,
-            ReplenishmentPeriod = TimeSpan.FromSeconds((double)perStep / perSecond),
-            QueueLimit = int.MaxValue,
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
-    }
+    /// <summary>Takes the Page's next free slot; returns how long until it comes.</summary>
+    internal TimeSpan Reserve(string pageId) => Schedule(pageId).Reserve(time.GetUtcNow());
 
-    public void Dispose()
+    private PageSchedule Schedule(string pageId) =>
+        _pages.GetOrAdd(pageId, _ => new PageSchedule(TimeSpan.FromSeconds(1.0 / options.Value.MaxCallsPerSecondPerPage)));
+
+    private sealed class PageSchedule(TimeSpan interval)
     {
-        foreach (var limiter in _pages.Values)
+        private readonly Lock _lock = new();
+        private DateTimeOffset _next = DateTimeOffset.MinValue;
+
+        /// <returns>How long the caller waits for its slot.</returns>
+        public TimeSpan Reserve(DateTimeOffset now)
         {
-            limiter.Dispose();
+            lock (_lock)
+            {
+                var slot = _next > now ? _next : now;
+                _next = slot + interval;
+                return slot - now;
+            }
         }
     }
 }

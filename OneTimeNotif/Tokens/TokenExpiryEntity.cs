@@ -1,4 +1,4 @@
-using System.Globalization;
+using Azure.Data.Tables;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Tokens;
@@ -13,12 +13,17 @@ internal sealed class TokenExpiryEntity : TableRow
     public string TokenRowKey { get; set; } = "";
     public DateTimeOffset ExpiresAt { get; set; }
 
-    public static string DayPartition(DateTimeOffset instant) =>
-        instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// The index rows of tokens expired by <paramref name="now"/>: the purge deletes them, its dry run lists them.
+    /// Days before today hold expired tokens only; in today's partition ExpiresAt decides, and one condition on
+    /// ExpiresAt serves both. Purged tokens lose their index rows, so the range holds just what is left to do.
+    /// </summary>
+    public static string ExpiredBy(DateTimeOffset now) =>
+        TableClient.CreateQueryFilter($"PartitionKey le {DayPartition.Of(now)} and ExpiresAt le {now}");
 
     public static TokenExpiryEntity For(TokenEntity token) => new()
     {
-        PartitionKey = DayPartition(token.ExpiresAt),
+        PartitionKey = DayPartition.Of(token.ExpiresAt),
         RowKey = $"{token.PartitionKey}_{token.RowKey}",
         TokenPartitionKey = token.PartitionKey,
         TokenRowKey = token.RowKey,

@@ -101,8 +101,7 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
     public async IAsyncEnumerable<ExpiredToken> FindExpiredAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        // Rows of earlier days expired before today began, so one condition on ExpiresAt serves both parts of the range.
-        var filter = TableClient.CreateQueryFilter($"PartitionKey le {TokenExpiryEntity.DayPartition(now)} and ExpiresAt le {now}");
+        var filter = TokenExpiryEntity.ExpiredBy(now);
         string[] select = [nameof(TokenExpiryEntity.TokenPartitionKey), nameof(TokenExpiryEntity.TokenRowKey), nameof(TokenExpiryEntity.ExpiresAt)];
         var pages = tables.Expiries.QueryAsync<TokenExpiryEntity>(filter, select: select, cancellationToken: cancellationToken).AsPages();
         await foreach (var page in pages.ConfigureAwait(false))

@@ -1,0 +1,12 @@
+using System.Globalization;
+
+namespace OneTimeNotif.Storage;
+
+/// <summary>
+/// The partition key of the by-day indexes (token expiries, follow-up job days): the UTC day as <c>yyyyMMdd</c>,
+/// which sorts as the days do, so "every day up to D" is one range.
+/// </summary>
+internal static class DayPartition
+{
+    public static string Of(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+}
