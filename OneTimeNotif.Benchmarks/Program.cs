@@ -32,9 +32,15 @@ var waitIdle = new Option<int>("--wait-idle")
     Description = "Before each run, wait up to this many seconds for other processes to leave the CPU alone (shared machines); 0 to start at once.",
     DefaultValueFactory = _ => 0,
 };
+var purgeTokens = new Option<int>("--purge-tokens")
+{
+    Description = "Tokens stored in each purge run (0.1 %, 1 % and 10 % of them expired); the host's timer purges them.",
+    DefaultValueFactory = _ => 100_000,
+};
 duration.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 3600) { r.AddError("--duration must be 1 to 3600 seconds."); } });
 recipients.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1_000_000) { r.AddError("--recipients must be 1 to 1,000,000."); } });
 waitIdle.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 0 or > 3600) { r.AddError("--wait-idle must be 0 to 3600 seconds."); } });
+purgeTokens.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1000 or > 1_000_000) { r.AddError("--purge-tokens must be 1,000 to 1,000,000 (0.1 % of them at least one token)."); } });
 concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 1 or > 1024) { r.AddError("--concurrency must be 1 to 1024."); } });
 hostSettings.Validators.Add(r =>
 {
@@ -57,7 +63,7 @@ phases.Validators.Add(r =>
 
 var root = new RootCommand("OneTimeNotif benchmarks: the standalone host as a child process, Azurite and the fake Send API, all on 127.0.0.1.")
 {
-    duration, recipients, concurrency, phases, hostSettings, waitIdle,
+    duration, recipients, concurrency, phases, hostSettings, waitIdle, purgeTokens,
 };
 root.SetAction((parse, cancellationToken) =>
 {
@@ -67,7 +73,8 @@ root.SetAction((parse, cancellationToken) =>
         parse.GetValue(concurrency),
         BenchmarkOptions.SplitPhases(parse.GetValue(phases)!),
         BenchmarkOptions.ParseSettings(parse.GetValue(hostSettings) ?? []),
-        TimeSpan.FromSeconds(parse.GetValue(waitIdle)));
+        TimeSpan.FromSeconds(parse.GetValue(waitIdle)),
+        parse.GetValue(purgeTokens));
     return BenchmarkRunner.RunAsync(options, Console.Out, cancellationToken);
 });
 return await root.Parse(args).InvokeAsync();

@@ -1,16 +1,34 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace OneTimeNotif.Testing;
 
 /// <summary>
-/// The standalone host as a separate process (<c>dotnet OneTimeNotif.Host.dll</c>), configured through environment
-/// variables as in production: for what only a real process shows, such as being killed mid-work.
+/// The standalone host as a separate process (<c>dotnet OneTimeNotif.Host.dll</c>), configured only through
+/// environment variables, as in production: for what only a real process shows, such as being killed mid-work, and
+/// for benchmarks that measure the host's memory and CPU apart from the load they put on it.
 /// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
+    /// <summary>The host's assembly; a project that references OneTimeNotif.Host gets it copied into its own output.</summary>
+    public const string HostAssembly = "OneTimeNotif.Host.dll";
+
+    /// <summary>Enough for a failed start-up's story; a host that logs for a long run must not fill this process's memory.</summary>
+    private const int KeptOutputLines = 200;
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Inherited variables that would configure the host (its sections, the purge schedule, logging, ASP.NET Core's
+    /// and the environment name): only what the caller passes may change its behaviour.
+    /// </summary>
+    private static readonly string[] ClearedPrefixes =
+    [
+        "OtnStorage", "Messenger__", "Webhook__", "SendApi__", "FollowUps__", "Purge", "Api__", "extensions__",
+        "Logging__", "ASPNETCORE_", "DOTNET_ENVIRONMENT",
+    ];
+
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly HostOutput _output = new(KeptOutputLines);
 
     private HostProcess(Process process, Uri url)
     {
@@ -18,81 +36,123 @@ public sealed class HostProcess : IAsyncDisposable
         Url = url;
     }
 
+    /// <summary>The host's base address, on a free loopback port.</summary>
     public Uri Url { get; }
 
-    public int Id => _process.Id;
+    public int ProcessId => _process.Id;
 
+    /// <summary>The last lines the host wrote (standard output and error, as they came).</summary>
+    public IReadOnlyList<string> Output => _output.Recent;
+
+    /// <summary>How many lines the host wrote in all, including those no longer kept in <see cref="Output"/>.</summary>
+    public int OutputLineCount => _output.Lines;
+
+    /// <param name="hostDll">The path of <see cref="HostAssembly"/>; its folder is the host's working directory.</param>
+    /// <param name="environment">Configuration as environment variables (<c>__</c> between sections); <c>ASPNETCORE_URLS</c> is set here.</param>
     public static async Task<HostProcess> StartAsync(string hostDll, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken = default)
     {
-        var url = new Uri($"http://127.0.0.1:{Azurite.FreePort()}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(hostDll);
-        start.Environment["ASPNETCORE_URLS"] = url.ToString();
-        foreach (var (key, value) in environment)
+        ArgumentNullException.ThrowIfNull(environment);
+        if (!File.Exists(hostDll))
         {
-            start.Environment[key] = value;
+            throw new InvalidOperationException($"{hostDll} is missing: a project that starts the host references OneTimeNotif.Host, so that the build copies it there.");
         }
+        var url = new Uri($"http://127.0.0.1:{Azurite.FreePort()}/");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { hostDll },
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(hostDll)),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var name in start.Environment.Keys.Where(k => ClearedPrefixes.Any(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase))).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+        start.Environment["ASPNETCORE_URLS"] = url.GetLeftPart(UriPartial.Authority);
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
         var host = new HostProcess(process, url);
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { host._output.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { host._output.Enqueue(e.Data); } };
+        process.OutputDataReceived += (_, e) => host._output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => host._output.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await host.WaitUntilAnsweringAsync(cancellationToken).ConfigureAwait(false);
-        return host;
+        try
+        {
+            await host.WaitUntilAnsweringAsync(cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
-    /// <summary>Waits until the webhook answers (403 to an empty handshake means the host is up).</summary>
+    /// <summary>
+    /// The first line the host writes, or has written among those still kept, for which <paramref name="match"/> holds:
+    /// for waiting on a log event. Bound it with <paramref name="cancellationToken"/>; a host that exits never writes it.
+    /// </summary>
+    public Task<string> WaitForOutputAsync(Func<string, bool> match, CancellationToken cancellationToken) =>
+        _output.WaitForAsync(match, cancellationToken);
+
+    /// <summary>
+    /// Ready once the host answers HTTP at all: Kestrel starts listening only after the start-up validation has
+    /// passed, so a host with a bad setting exits instead. The probe asks for the root, where no route is mapped: a
+    /// quiet 404, where the webhook would log a refused verification as a warning in every host's output.
+    /// </summary>
     private async Task WaitUntilAnsweringAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = Stopwatch.StartNew();
         while (true)
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The host exited with code {_process.ExitCode}: {string.Join(Environment.NewLine, _output)}");
+                throw new InvalidOperationException($"The host exited with code {_process.ExitCode} while starting:{Environment.NewLine}{string.Join(Environment.NewLine, Output)}");
+            }
+            if (deadline.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException($"The host did not answer within {StartTimeout.TotalSeconds:0} s:{Environment.NewLine}{string.Join(Environment.NewLine, Output)}");
             }
             try
             {
-                using var response = await http.GetAsync(new Uri("/api/webhook", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+                using var response = await http.GetAsync(new Uri("/", UriKind.Relative), cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            catch (HttpRequestException)
             {
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                // Not listening yet.
             }
-            catch (TaskCanceledException) when (DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                // Listening, but too busy starting to answer within the request's timeout.
             }
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Kills the process at once, as a crash or an OOM kill would: no graceful shutdown.</summary>
-    public async Task KillAsync()
+    /// <summary>Kills the process (and any child) at once, as a crash or an OOM kill would: no graceful shutdown.</summary>
+    public async Task KillAsync(CancellationToken cancellationToken = default)
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().ConfigureAwait(false);
+            await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
-
-    public long PeakWorkingSet
-    {
-        get
-        {
-            _process.Refresh();
-            return _process.HasExited ? 0 : _process.PeakWorkingSet64;
-        }
-    }
-
-    public IReadOnlyCollection<string> Output => _output;
 
     public async ValueTask DisposeAsync()
     {
-        await KillAsync().ConfigureAwait(false);
+        // Nothing to flush: whatever a test or benchmark needs is in storage, which outlives the host.
+        using (var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await KillAsync(patience.Token).ConfigureAwait(false);
+        }
         _process.Dispose();
     }
 }

@@ -125,7 +125,7 @@ internal sealed class BenchmarkRun(BenchmarkOptions options, TextWriter output)
 
     /// <summary>Starts the host on a free loopback port, pointed at <paramref name="storage"/> and <paramref name="sendApi"/>.</summary>
     /// <param name="settings">Further environment variables, such as <c>SendApi__MaxCallsPerSecondPerPage</c>.</param>
-    public Task<HostProcess> StartHostAsync(
+    public Task<BenchmarkHost> StartHostAsync(
         Azurite storage,
         FakeSendApiServer sendApi,
         IEnumerable<string> pages,
@@ -154,6 +154,6 @@ internal sealed class BenchmarkRun(BenchmarkOptions options, TextWriter output)
         {
             environment[name] = value;
         }
-        return HostProcess.StartAsync(environment, cancellationToken);
+        return BenchmarkHost.StartAsync(environment, cancellationToken);
     }
 }

@@ -10,7 +10,7 @@ internal static class BenchmarkRunner
     {
         var run = new BenchmarkRun(options, output);
         output.WriteLine($"OneTimeNotif benchmarks on {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}");
-        output.WriteLine($"duration {options.Duration.TotalSeconds:0} s per timed run, {options.Concurrency} concurrent senders, {options.Recipients} fan-out recipients");
+        output.WriteLine($"duration {options.Duration.TotalSeconds:0} s per timed run, {options.Concurrency} concurrent senders, {options.Recipients} fan-out recipients, {options.PurgeTokens} tokens per purge run");
         if (options.HostSettings.Count > 0)
         {
             output.WriteLine($"host settings: {string.Join(" ", options.HostSettings.Select(s => $"{s.Key}={s.Value}"))}");

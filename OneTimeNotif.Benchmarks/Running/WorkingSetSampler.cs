@@ -17,9 +17,10 @@ internal sealed class WorkingSetSampler : IAsyncDisposable
     private readonly Lock _read = new();
     private long _peak;
 
-    public WorkingSetSampler(Process process)
+    /// <param name="processId">A running process; it is opened here and closed with the sampler.</param>
+    public WorkingSetSampler(int processId)
     {
-        _process = process;
+        _process = Process.GetProcessById(processId);
         _sampling = SampleAsync(_stop.Token);
     }
 
@@ -87,5 +88,6 @@ internal sealed class WorkingSetSampler : IAsyncDisposable
         await _stop.CancelAsync();
         await _sampling;
         _stop.Dispose();
+        _process.Dispose();
     }
 }
