@@ -8,8 +8,12 @@ public sealed class FollowUpOptions
     /// <summary>Token rows one queue message serves; the next segment is enqueued before this one is served.</summary>
     public int SegmentSize { get; set; } = 500;
 
-    /// <summary>Users served at once within a segment (the per-Page rate limiter paces the calls themselves).</summary>
-    public int SendConcurrency { get; set; } = 16;
+    /// <summary>
+    /// Users served at once within a segment; the per-Page rate limiter paces the calls themselves. Each user also
+    /// costs two storage round trips and Meta's answer time, so enough users must be under way that a slot never
+    /// goes unused: with 16 the benchmark's fan-out reached 285/s of the 290/s pace, with 32 it reached 290/s.
+    /// </summary>
+    public int SendConcurrency { get; set; } = 32;
 
     /// <summary>First delay before a throttled or failed segment is tried again; it doubles on every retry.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
