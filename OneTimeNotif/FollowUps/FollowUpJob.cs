@@ -23,25 +23,32 @@ public sealed record FollowUpJob(string JobId, string PageId, string Payload, st
     /// A property given twice is ambiguous (which "message" did the sender mean?), and JsonObject would only throw
     /// on first use: refuse it while parsing, with a reason.
     /// </summary>
-    internal static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
 
     /// <summary>Reads a job, or explains every way the JSON is not one.</summary>
     public static bool TryParse(string json, out FollowUpJob? job, out string? error)
     {
         job = null;
-        JsonObject root;
+        return TryParseObject(json, out var root, out error) && TryRead(root!, out job, out error);
+    }
+
+    /// <summary>The message as a JSON object, for the job and whatever else the message carries (a segment).</summary>
+    internal static bool TryParseObject(string json, out JsonObject? root, out string? error)
+    {
+        error = null;
         try
         {
             root = JsonNode.Parse(json, documentOptions: Strict) as JsonObject ?? throw new JsonException("The message is not a JSON object.");
+            return true;
         }
         catch (JsonException e)
         {
+            root = null;
             error = LooksLikeBase64(json)
                 ? "The message is not JSON; it looks base64-encoded. Jobs are plain UTF-8 JSON (queue messageEncoding: none)."
                 : $"The message is not a JSON object: {e.Message}";
             return false;
         }
-        return TryRead(root, out job, out error);
     }
 
     /// <summary>Reads a job from an already-parsed object (the queue message or the HTTP body).</summary>
@@ -88,9 +95,6 @@ public sealed record FollowUpJob(string JobId, string PageId, string Payload, st
     }
 
     public string ToJson() => ToJsonObject().ToJsonString(Compact);
-
-    /// <summary>Two submissions are the same job when everything but whitespace is equal.</summary>
-    public bool SameAs(FollowUpJob other) => ToJson() == other.ToJson();
 
     /// <summary>What Meta would refuse about the message itself, checked before any token is spent on it.</summary>
     private static IEnumerable<string> MessageProblems(JsonNode? message)

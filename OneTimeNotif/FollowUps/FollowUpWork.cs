@@ -17,11 +17,11 @@ public sealed record FollowUpWork(FollowUpJob Job, string? Cursor, int Retry)
     public static bool TryParse(string text, out FollowUpWork? work, out string? error)
     {
         work = null;
-        if (!FollowUpJob.TryParse(text, out var job, out error))
+        if (!FollowUpJob.TryParseObject(text, out var root, out error) || !FollowUpJob.TryRead(root!, out var job, out error))
         {
             return false;
         }
-        var segment = JsonNode.Parse(text, documentOptions: FollowUpJob.Strict)!["segment"];
+        var segment = root!["segment"];
         if (segment is null)
         {
             work = new FollowUpWork(job!, null, 0);
