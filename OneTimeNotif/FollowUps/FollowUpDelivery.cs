@@ -81,7 +81,7 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var candidate = userTokens.Where(t => t.ToStoredToken().IsAvailableAt(now)).MinBy(t => t.ExpiresAt);
+            var candidate = userTokens.Where(t => t.IsAvailableAt(now)).MinBy(t => t.ExpiresAt);
             if (candidate is null)
             {
                 return await FindBindingAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);

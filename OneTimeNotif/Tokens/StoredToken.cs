@@ -10,14 +10,13 @@ public sealed record StoredToken(
     DateTimeOffset ExpiresAt,
     DateTimeOffset? SpentAt,
     string RowKey,
-    string? BoundJobId,
-    Azure.ETag ETag)
+    string? BoundJobId)
 {
     /// <summary>Unspent and unexpired: Meta would still accept it.</summary>
-    public bool IsLiveAt(DateTimeOffset now) => SpentAt is null && ExpiresAt > now;
+    public bool IsLiveAt(DateTimeOffset now) => TokenLifetime.IsLive(SpentAt, ExpiresAt, now);
 
     /// <summary>Live and not reserved by a follow-up job.</summary>
-    public bool IsAvailableAt(DateTimeOffset now) => IsLiveAt(now) && BoundJobId is null;
+    public bool IsAvailableAt(DateTimeOffset now) => TokenLifetime.IsAvailable(SpentAt, ExpiresAt, BoundJobId, now);
 
     public override string ToString() => $"StoredToken {{ PageId = {PageId}, Psid = {Psid}, ExpiresAt = {ExpiresAt:O} }}";
 }

@@ -37,9 +37,13 @@ internal sealed class TokenEntity : TableRow
     public static readonly IReadOnlyList<string> SummaryColumns =
         [nameof(PageId), nameof(Psid), nameof(Payload), nameof(OptedInAt), nameof(ExpiresAt), nameof(SpentAt), nameof(BoundJobId)];
 
-    public TokenSummary ToSummary() =>
-        new(PageId, Psid, Payload, OptedInAt, ExpiresAt, SpentAt, string.IsNullOrEmpty(BoundJobId) ? null : BoundJobId);
+    /// <summary>Live and not reserved by a follow-up job: a token a job may bind.</summary>
+    public bool IsAvailableAt(DateTimeOffset now) => TokenLifetime.IsAvailable(SpentAt, ExpiresAt, BoundJobId, now);
 
-    public StoredToken ToStoredToken() =>
-        new(PageId, Psid, Payload, Token, OptedInAt, ExpiresAt, SpentAt, RowKey, string.IsNullOrEmpty(BoundJobId) ? null : BoundJobId, ETag);
+    public TokenSummary ToSummary() => new(PageId, Psid, Payload, OptedInAt, ExpiresAt, SpentAt, Reservation);
+
+    public StoredToken ToStoredToken() => new(PageId, Psid, Payload, Token, OptedInAt, ExpiresAt, SpentAt, RowKey, Reservation);
+
+    /// <summary>The job the token is reserved for; a released reservation is stored as an empty string.</summary>
+    private string? Reservation => string.IsNullOrEmpty(BoundJobId) ? null : BoundJobId;
 }

@@ -14,7 +14,7 @@ public sealed record TokenSummary(
     string? BoundJobId)
 {
     /// <summary>Unspent and unexpired: Meta would still accept it.</summary>
-    public bool IsLiveAt(DateTimeOffset now) => SpentAt is null && ExpiresAt > now;
+    public bool IsLiveAt(DateTimeOffset now) => TokenLifetime.IsLive(SpentAt, ExpiresAt, now);
 }
 
 /// <summary>
