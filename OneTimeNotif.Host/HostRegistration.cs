@@ -47,7 +47,9 @@ internal static class HostRegistration
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<PurgeScheduleOptions>, PurgeScheduleOptionsValidator>();
         services.AddSingleton<IValidateOptions<StorageOptions>, BlobStorageValidator>();
-        services.AddSingleton<PurgeLock>();
+        // The blob lease expires on the storage service's clock: renew it on the wall clock, never on the business
+        // clock that the tests move by hand.
+        services.AddSingleton(provider => new PurgeLock(provider.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>(), TimeProvider.System));
         services.AddHostedService<PurgeScheduler>();
     }
 }
