@@ -84,7 +84,7 @@ internal sealed class OptInSimulation(CliContext cli, ServiceClient service, Uri
                 ["timestamp"] = at,
                 ["optin"] = new JsonObject
                 {
-                    ["type"] = "one_time_notif_req",
+                    ["type"] = WebhookEnvelope.OneTimeNotifOptInType,
                     ["payload"] = optIn.Payload,
                     ["one_time_notif_token"] = optIn.Token,
                 },

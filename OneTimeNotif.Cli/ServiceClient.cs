@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OneTimeNotif.FollowUps;
+using OneTimeNotif.Http;
 using OneTimeNotif.OptInRequests;
 using OneTimeNotif.Webhook;
 
@@ -16,8 +17,6 @@ namespace OneTimeNotif.Cli;
 /// </summary>
 internal sealed class ServiceClient : IDisposable
 {
-    public const string ApiKeyHeader = "x-functions-key";
-    public const string WebhookPath = "/api/webhook";
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
@@ -90,7 +89,7 @@ internal sealed class ServiceClient : IDisposable
     private HttpRequestMessage Keyed(HttpMethod method, string path)
     {
         var request = new HttpRequestMessage(method, Url(path));
-        request.Headers.Add(ApiKeyHeader, _settings.ApiKey);
+        request.Headers.Add(FunctionKey.HeaderName, _settings.ApiKey);
         return request;
     }
 

@@ -3,13 +3,14 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OneTimeNotif.FollowUps;
+using OneTimeNotif.Http;
 
 namespace OneTimeNotif.Benchmarks.Running;
 
 /// <summary>The host's key-protected follow-up routes, as a service calls them.</summary>
 internal sealed class FollowUpApi(HttpClient client)
 {
-    private const string KeyHeader = "x-functions-key";
+    private const string KeyHeader = FunctionKey.HeaderName;
 
     public async Task SubmitAsync(string jobId, string pageId, string payload, string text, CancellationToken cancellationToken)
     {

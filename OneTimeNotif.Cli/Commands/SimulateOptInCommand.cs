@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using OneTimeNotif.Webhook;
 using Spectre.Console;
 
 namespace OneTimeNotif.Cli.Commands;
@@ -65,7 +66,7 @@ internal static class SimulateOptInCommand
         ArgumentNullException.ThrowIfNull(cli);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentOutOfRangeException.ThrowIfZero(optIns.Count);
-        var simulation = new OptInSimulation(cli, service, webhook ?? service.Url(ServiceClient.WebhookPath));
+        var simulation = new OptInSimulation(cli, service, webhook ?? service.Url(WebhookEndpoints.Route));
         var answer = await simulation.PostAsync(page, optIns, perRequest, cancellationToken).ConfigureAwait(false);
 
         var users = optIns.Count == 1 ? $"PSID {optIns[0].Psid}" : $"PSIDs {optIns[0].Psid} to {optIns[^1].Psid}";

@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using OneTimeNotif.Http;
 
 namespace OneTimeNotif.Host.Security;
 
 /// <summary>Guards the service endpoints the way a Function-level key does on Azure: <c>x-functions-key</c> must match.</summary>
 public sealed class ApiKeyFilter(IOptions<ApiKeyOptions> options) : IEndpointFilter
 {
-    public const string HeaderName = "x-functions-key";
+    private const string HeaderName = FunctionKey.HeaderName;
 
     // Hashing both sides makes the comparison constant-time whatever the lengths.
     private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.Key));

@@ -61,9 +61,9 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
     }
 
     private Task<int> DeliveryRecordsAsync(string payload, string jobId) =>
-        CountAsync(Tables.Tokens, TokenKeys.Partition(_page, payload), $"d_{TokenKeys.Hash(jobId)}_");
+        CountAsync(Tables.Tokens, TokenKeys.Partition(_page, payload), DeliveryEntity.RowPrefix(jobId));
 
-    private Task<int> JobRowsAsync(string jobId) => CountAsync(Tables.Jobs, $"j_{TokenKeys.Hash(jobId)}");
+    private Task<int> JobRowsAsync(string jobId) => CountAsync(Tables.Jobs, JobEntity.Partition(jobId));
 
     [Fact]
     public async Task AJobOlderThanTheRetentionIsDeletedWithItsDeliveryRecordsAndSegmentsAndYoungerOnesAreKept()

@@ -15,7 +15,6 @@ internal static class MetaAnswers
     private const int NotAllowedCode = 10;
     private const int BadPageTokenCode = 190;
     private const int NoMatchingUserSubcode = 2018001;
-    private static readonly HashSet<int> UserUnavailableSubcodesOf10 = [2018108, 1893015];
 
     public static OptInRequestResult ToResult(string pageId, SendResult sent)
     {
@@ -39,7 +38,7 @@ internal static class MetaAnswers
             $"{error}: a request on this topic was already sent to this user; wait for their answer before asking again.", error),
         (RequestLimitCode, RequestLimitSubcode) => Result(OptInRequestStatus.TooManyRequests,
             $"{error}: this user has reached Meta's limit of opt-in requests; ask again later.", error),
-        (NotAllowedCode, int s) when UserUnavailableSubcodesOf10.Contains(s) => Result(OptInRequestStatus.UserNotReachable,
+        (NotAllowedCode, _) when SendErrorClassifier.IsUnavailableUser(error) => Result(OptInRequestStatus.UserNotReachable,
             $"{error}: the user is not available or stopped notifications.", error),
         (NotAllowedCode, not null) => Result(OptInRequestStatus.UserNotReachable,
             $"{error}: the user is outside the 24-hour messaging window; send the request while they are talking with the Page.", error),

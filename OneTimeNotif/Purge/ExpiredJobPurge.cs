@@ -12,8 +12,6 @@ namespace OneTimeNotif.Purge;
 /// </summary>
 internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
 {
-    private const string SegmentRowPrefix = "s_";
-
     public async Task RunAsync(DateTimeOffset cutoff, PurgeTally tally, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey le {DayPartition.Of(cutoff)} and CreatedAt le {cutoff}");
@@ -40,7 +38,7 @@ internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
 
         var deliveries = await TableDeletes.DeleteRangeAsync(
             tables.Tokens, TokenKeys.Partition(job.PageId, job.Payload), DeliveryEntity.RowPrefix(jobId), tally, cancellationToken).ConfigureAwait(false);
-        var segments = await TableDeletes.DeleteRangeAsync(tables.Jobs, job.PartitionKey, SegmentRowPrefix, tally, cancellationToken).ConfigureAwait(false);
+        var segments = await TableDeletes.DeleteRangeAsync(tables.Jobs, job.PartitionKey, SegmentEntity.RowPrefix, tally, cancellationToken).ConfigureAwait(false);
         // The job row after its records: while it exists, the next run can still find and finish them.
         var jobRows = await TableDeletes.DeleteRowsAsync(tables.Jobs, job.PartitionKey, [JobEntity.Row], cancellationToken).ConfigureAwait(false);
         tally.Deleted(deliveries + segments + jobRows);

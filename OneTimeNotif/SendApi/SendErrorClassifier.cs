@@ -15,6 +15,10 @@ public static class SendErrorClassifier
     /// <summary>Subcodes of 100 that are about the token or the recipient rather than the message.</summary>
     private static readonly HashSet<int> RecipientSubcodesOf100 = [2018001];
 
+    /// <summary>Code 10 with a subcode saying the user is unavailable or stopped notifications (not the messaging window).</summary>
+    internal static bool IsUnavailableUser(MetaError error) =>
+        error.Code == 10 && error.Subcode is int s && UserUnavailableSubcodesOf10.Contains(s);
+
     public static SendResult Classify(MetaError error, bool tokenSend, string? metaMessage)
     {
         var (status, meaning) = StatusOf(error, tokenSend, metaMessage);
@@ -27,7 +31,7 @@ public static class SendErrorClassifier
         int code when ThrottlingCodes.Contains(code) => (SendStatus.Throttled, "rate limited"),
         int code when TransientCodes.Contains(code) => (SendStatus.Transient, "Meta reports a temporary failure"),
         551 => (SendStatus.UserUnavailable, "the user is not available"),
-        10 when error.Subcode is int s && UserUnavailableSubcodesOf10.Contains(s) => (SendStatus.UserUnavailable, "the user is not available or stopped notifications"),
+        10 when IsUnavailableUser(error) => (SendStatus.UserUnavailable, "the user is not available or stopped notifications"),
         10 when tokenSend && error.Subcode is int s && WindowSubcodesOf10.Contains(s) => (SendStatus.TokenRejected, "the token can no longer be used"),
         10 or 200 => (SendStatus.ConfigurationFault, "the Page lacks a permission for this message"),
         190 => (SendStatus.ConfigurationFault, "the Page access token is invalid or expired"),
