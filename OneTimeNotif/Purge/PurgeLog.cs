@@ -22,4 +22,10 @@ internal static partial class PurgeLog
     [LoggerMessage(EventId = 7005, Level = LogLevel.Warning,
         Message = "Purge cut off ({Failure}) after deleting {TokensDeleted} expired tokens and {JobsDeleted} follow-up jobs with {DeliveryRecordsDeleted} delivery records ({EntitiesRead} entities read); the next run resumes")]
     public static partial void CutOff(ILogger logger, string failure, int tokensDeleted, int jobsDeleted, int deliveryRecordsDeleted, int entitiesRead);
+
+    [LoggerMessage(EventId = 7006, Level = LogLevel.Debug, Message = "Purge deleted {Deleted} of {Indexed} indexed recurring tokens (expired, or stopped past the retention)")]
+    public static partial void RecurringTokensDeleted(ILogger logger, int deleted, int indexed);
+
+    [LoggerMessage(EventId = 7007, Level = LogLevel.Information, Message = "Purge deleted {StoppedTokens} recurring tokens stopped before {StoppedBefore}")]
+    public static partial void StoppedTokensDeleted(ILogger logger, int stoppedTokens, DateTimeOffset stoppedBefore);
 }

@@ -22,4 +22,13 @@ public sealed class PurgeOptions
     /// ID stays an idempotency key for this long: submitted again later, it is a new job.
     /// </summary>
     public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// How long a recurring token the user stopped is kept: they may resume it, and a resume of a deleted token
+    /// could not be honoured. Past this, the token is deleted.
+    /// </summary>
+    public TimeSpan StoppedTokenRetention { get; set; } = TimeSpan.FromDays(365);
+
+    public static readonly TimeSpan MinStoppedTokenRetention = TimeSpan.FromDays(1);
+    public static readonly TimeSpan MaxStoppedTokenRetention = TimeSpan.FromDays(3660);
 }

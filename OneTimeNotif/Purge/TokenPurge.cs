@@ -5,8 +5,9 @@ using OneTimeNotif.Storage;
 namespace OneTimeNotif.Purge;
 
 /// <summary>
-/// One purge run: deletes every token whose expiry has passed and every follow-up job (with its delivery records)
-/// older than <see cref="PurgeOptions.DeliveryRetention"/>. Both are found through by-day indexes, so a run costs
+/// One purge run: deletes every token whose expiry has passed, recurring tokens stopped for longer than
+/// <see cref="PurgeOptions.StoppedTokenRetention"/>, and every follow-up job (with its delivery records) older than
+/// <see cref="PurgeOptions.DeliveryRetention"/>. Both are found through by-day indexes, so a run costs
 /// what has expired, not what is stored. A run cut off midway leaves index rows behind, and the next run resumes
 /// from them. The hosts' timers call it; one run at a time is theirs to ensure.
 /// </summary>
@@ -14,17 +15,20 @@ public sealed class TokenPurge(StorageTables tables, TimeProvider time, IOptions
 {
     private readonly ExpiredTokenPurge _tokens = new(tables, logger);
     private readonly ExpiredJobPurge _jobs = new(tables, logger);
+    private readonly RecurringTokenPurge _recurring = new(tables, logger);
 
     public async Task<PurgeReport> RunAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var cutoff = now - options.CurrentValue.DeliveryRetention;
+        var stoppedBefore = now - options.CurrentValue.StoppedTokenRetention;
         var tally = new PurgeTally();
         PurgeLog.Started(logger, now, cutoff);
         try
         {
             await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             await _tokens.RunAsync(now, tally, cancellationToken).ConfigureAwait(false);
+            await _recurring.RunAsync(now, stoppedBefore, tally, cancellationToken).ConfigureAwait(false);
             await _jobs.RunAsync(cutoff, tally, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException || StorageFailure.IsStorageFault(e))
@@ -35,6 +39,7 @@ public sealed class TokenPurge(StorageTables tables, TimeProvider time, IOptions
         }
         var report = tally.ToReport(now);
         PurgeLog.Finished(logger, report.TokensDeleted, report.JobsDeleted, report.DeliveryRecordsDeleted, report.EntitiesRead, report.EntitiesDeleted);
+        PurgeLog.StoppedTokensDeleted(logger, report.StoppedTokensDeleted, stoppedBefore);
         return report;
     }
 }

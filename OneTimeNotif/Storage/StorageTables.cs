@@ -9,6 +9,7 @@ public sealed class StorageTables(TableServiceClient service)
     public const string ExpiriesTableName = "OtnTokenExpiries";
     public const string JobsTableName = "OtnFollowUpJobs";
     public const string JobDaysTableName = "OtnFollowUpJobDays";
+    public const string RecurringDaysTableName = "OtnRecurringTokenDays";
 
     private volatile bool _created;
 
@@ -23,6 +24,9 @@ public sealed class StorageTables(TableServiceClient service)
     /// <summary>Follow-up jobs by the UTC day they were recorded, so the purge finds jobs past retention without a scan.</summary>
     public TableClient JobDays { get; } = service.GetTableClient(JobDaysTableName);
 
+    /// <summary>Recurring tokens by the day they expire or were stopped, so the purge reads only what may be due.</summary>
+    public TableClient RecurringDays { get; } = service.GetTableClient(RecurringDaysTableName);
+
     public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (_created)
@@ -35,6 +39,7 @@ public sealed class StorageTables(TableServiceClient service)
         await Expiries.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await JobDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await RecurringDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         _created = true;
     }
 

@@ -28,16 +28,21 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         }
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
 
-        var entities = optIns.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
-        var stored = 0;
+        var entities = LatestPerToken(optIns.Select(TokenEntity.From));
+        int stored = 0, changed = 0;
         try
         {
-            // The expiry index first: a token whose index row is missing would never be purged, while an index
+            // The purge indexes first: a token whose index row is missing would never be purged, while an index
             // row whose token write failed is only a row the purge skips.
-            await WriteExpiryIndexAsync(entities, cancellationToken).ConfigureAwait(false);
+            await WriteExpiryIndexAsync([.. entities.Where(e => !e.IsRecurring)], cancellationToken).ConfigureAwait(false);
+            await WriteRecurringIndexAsync(entities.Where(e => e.IsRecurring), cancellationToken).ConfigureAwait(false);
             var chunks = entities.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
             await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
-                Interlocked.Add(ref stored, await AddTokensAsync(chunk, ct).ConfigureAwait(false))).ConfigureAwait(false);
+            {
+                var (added, updated) = await AddTokensAsync(chunk, ct).ConfigureAwait(false);
+                Interlocked.Add(ref stored, added);
+                Interlocked.Add(ref changed, updated);
+            }).ConfigureAwait(false);
         }
         catch (RequestFailedException e)
         {
@@ -45,8 +50,8 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
             throw;
         }
 
-        var result = new SaveResult(stored, entities.Count - stored);
-        LogSaved(logger, result.Stored, result.AlreadyStored);
+        var result = new SaveResult(stored, entities.Count - stored - changed, changed);
+        LogSaved(logger, result.Stored, result.AlreadyStored, result.Changed);
         return result;
     }
 
@@ -153,8 +158,8 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         }).ConfigureAwait(false);
     }
 
-    /// <summary>Adds one partition's chunk in a single transaction; returns how many were new.</summary>
-    private async Task<int> AddTokensAsync(TokenEntity[] chunk, CancellationToken cancellationToken)
+    /// <summary>Adds one partition's chunk in a single transaction; returns how many were new, and how many existing recurring tokens changed state.</summary>
+    private async Task<(int Added, int Changed)> AddTokensAsync(TokenEntity[] chunk, CancellationToken cancellationToken)
     {
         if (chunk.Length > 1)
         {
@@ -162,37 +167,45 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
             {
                 var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e));
                 await tables.Tokens.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                return chunk.Length;
+                return (chunk.Length, 0);
             }
             catch (TableTransactionFailedException e) when (e.Status == 409)
             {
                 // Part of the chunk was stored before (a re-delivery): the transaction stored nothing, so add one by one.
             }
         }
-        var added = 0;
+        int added = 0, changed = 0;
         foreach (var entity in chunk)
         {
-            added += await AddTokenAsync(entity, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            switch (await AddTokenAsync(entity, cancellationToken).ConfigureAwait(false))
+            {
+                case TokenWrite.Added: added++; break;
+                case TokenWrite.Changed: changed++; break;
+            }
         }
-        return added;
+        return (added, changed);
     }
 
-    private async Task<bool> AddTokenAsync(TokenEntity entity, CancellationToken cancellationToken)
+    private async Task<TokenWrite> AddTokenAsync(TokenEntity entity, CancellationToken cancellationToken)
     {
         try
         {
             await tables.Tokens.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            return true;
+            return TokenWrite.Added;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            return false;
+            // An OTN opt-in is stored once and never changed (a re-delivery cannot revive a spent token); a recurring
+            // token's later stop or resume changes its state.
+            return entity.IsRecurring ? await ApplyRecurringEventAsync(entity, cancellationToken).ConfigureAwait(false) : TokenWrite.Existed;
         }
     }
+
+    private enum TokenWrite { Added, Existed, Changed }
 
     private static ParallelOptions WithCancellation(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = MaxParallelPartitions, CancellationToken = cancellationToken };
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored")]
-    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored);
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored, {Changed} recurring tokens stopped or resumed")]
+    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored, int changed);
 }
