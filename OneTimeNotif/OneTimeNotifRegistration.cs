@@ -73,6 +73,8 @@ public static class OneTimeNotifRegistration
                 "a follow-up job still being delivered must keep its records.")
             .Validate(o => o.StoppedTokenRetention >= PurgeOptions.MinStoppedTokenRetention && o.StoppedTokenRetention <= PurgeOptions.MaxStoppedTokenRetention,
                 $"Purge__StoppedTokenRetention must be between {PurgeOptions.MinStoppedTokenRetention} and {PurgeOptions.MaxStoppedTokenRetention} (days.hh:mm:ss).")
+            .Validate(o => o.TimeBudget >= PurgeOptions.MinTimeBudget && o.TimeBudget <= PurgeOptions.MaxTimeBudget,
+                $"Purge__TimeBudget must be between {PurgeOptions.MinTimeBudget} and {PurgeOptions.MaxTimeBudget}; keep it well under the Functions functionTimeout.")
             .ValidateOnStart();
         services.AddSingleton<TokenPurge>();
     }

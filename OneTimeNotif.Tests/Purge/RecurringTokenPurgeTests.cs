@@ -83,7 +83,7 @@ public sealed class RecurringTokenPurgeTests : IAsyncLifetime
         Assert.Equal(1, report.StoppedTokensDeleted);
         Assert.Equal(0, report.TokensDeleted);
         Assert.Equal(new[] { live, resumed }.Order(StringComparer.Ordinal), (await StoredAsync("DEALS")).Order(StringComparer.Ordinal));
-        Assert.Contains(_app.Logs.Entries, l => l.EventId.Id == 7007 && l.Text.StartsWith("Purge deleted 1 recurring tokens stopped before", StringComparison.Ordinal));
+        Assert.Contains(_app.Logs.Entries, l => l.EventId.Id == 7010 && l.Text.StartsWith("Purge deleted 1 recurring tokens stopped before", StringComparison.Ordinal));
     }
 
     [Fact]

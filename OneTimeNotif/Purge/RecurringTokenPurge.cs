@@ -12,26 +12,24 @@ namespace OneTimeNotif.Purge;
 /// its token (a later event may have extended the expiry or resumed the token), and the token is deleted on the ETag
 /// of that read, so a resume arriving meanwhile wins.
 /// </summary>
-internal sealed class RecurringTokenPurge(StorageTables tables, ILogger logger)
+internal sealed class RecurringTokenPurge(StorageTables tables, TableBatches batches, ILogger logger)
 {
-    private const int MaxParallelReads = 8;
-
     private static readonly string[] DecisionColumns =
         [nameof(TokenEntity.Kind), nameof(TokenEntity.ExpiresAt), nameof(TokenEntity.Stopped), nameof(TokenEntity.StoppedAt)];
 
-    public async Task RunAsync(DateTimeOffset now, DateTimeOffset stoppedBefore, PurgeTally tally, CancellationToken cancellationToken)
+    public async Task RunAsync(DateTimeOffset now, DateTimeOffset stoppedBefore, PurgeBudget budget, PurgeTally tally, CancellationToken cancellationToken)
     {
-        bool Expired(TokenEntity token) => token.ExpiresAt <= now;
-        await PurgeAsync(RecurringTokenDayEntity.ExpiredBy(now), Expired, tally.TokensDeleted, tally, cancellationToken).ConfigureAwait(false);
-        await PurgeAsync(
-            RecurringTokenDayEntity.StoppedBy(stoppedBefore),
-            token => token.Stopped && token.StoppedAt <= stoppedBefore,
-            tally.StoppedTokensDeleted,
-            tally,
-            cancellationToken).ConfigureAwait(false);
+        await budget.RunThrottledAsync("recurring expiries", ct => PurgeAsync(
+            RecurringTokenDayEntity.ExpiredBy(now), token => token.ExpiresAt <= now, tally.TokensDeleted, budget, tally, ct), cancellationToken).ConfigureAwait(false);
+        if (budget.CutShort)
+        {
+            return;
+        }
+        await budget.RunThrottledAsync("recurring stops", ct => PurgeAsync(
+            RecurringTokenDayEntity.StoppedBy(stoppedBefore), token => token.Stopped && token.StoppedAt <= stoppedBefore, tally.StoppedTokensDeleted, budget, tally, ct), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task PurgeAsync(string filter, Func<TokenEntity, bool> isDue, Action<int> countDeleted, PurgeTally tally, CancellationToken cancellationToken)
+    private async Task PurgeAsync(string filter, Func<TokenEntity, bool> isDue, Action<int> countDeleted, PurgeBudget budget, PurgeTally tally, CancellationToken cancellationToken)
     {
         var pages = tables.RecurringDays.QueryAsync<RecurringTokenDayEntity>(filter, cancellationToken: cancellationToken).AsPages();
         await foreach (var page in pages.ConfigureAwait(false))
@@ -48,9 +46,10 @@ internal sealed class RecurringTokenPurge(StorageTables tables, ILogger logger)
             countDeleted(deleted);
             PurgeLog.RecurringTokensDeleted(logger, deleted, page.Values.Count);
             // Index rows after their tokens, so a run cut off in between finds them again.
-            foreach (var day in page.Values.GroupBy(e => e.PartitionKey))
+            tally.Deleted((await batches.DeleteAsync(tables.RecurringDays, page.Values, cancellationToken).ConfigureAwait(false)).Applied);
+            if (!budget.AllowsMore())
             {
-                tally.Deleted(await TableDeletes.DeleteRowsAsync(tables.RecurringDays, day.Key, day.Select(e => e.RowKey), cancellationToken).ConfigureAwait(false));
+                return;
             }
         }
     }
@@ -75,5 +74,5 @@ internal sealed class RecurringTokenPurge(StorageTables tables, ILogger logger)
     }
 
     private static ParallelOptions InParallel(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = MaxParallelReads, CancellationToken = cancellationToken };
+        new() { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
 }

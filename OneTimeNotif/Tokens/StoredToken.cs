@@ -42,7 +42,8 @@ public sealed record StoredToken(
 }
 
 /// <summary>
-/// What one save did: new tokens stored, tokens that were already there (Meta re-delivers events), and recurring
+/// What one save did: new tokens stored, tokens that were already there (Meta re-delivers events), opt-ins skipped
+/// because storage can never hold them (too large for a table property, or refused for their content), and recurring
 /// tokens whose state a later stop or resume event changed.
 /// </summary>
-public readonly record struct SaveResult(int Stored, int AlreadyStored, int Changed = 0);
+public readonly record struct SaveResult(int Stored, int AlreadyStored, int Unusable = 0, int Changed = 0);

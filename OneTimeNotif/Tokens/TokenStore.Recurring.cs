@@ -25,19 +25,27 @@ public sealed partial class TokenStore
             kept.IsRecurring && next.IsRecurring && kept.IsSupersededBy(next.StatusAt!.Value, next.Stopped) ? next : kept)),
     ];
 
-    private async Task WriteRecurringIndexAsync(IEnumerable<TokenEntity> tokens, CancellationToken cancellationToken)
+    /// <summary>Applies recurring events to the tokens that were already stored; returns how many were added again (purged meanwhile) or changed.</summary>
+    private async Task<(int Added, int Changed)> ApplyRecurringEventsAsync(IEnumerable<TokenEntity> existing, CancellationToken cancellationToken)
     {
-        var chunks = tokens.SelectMany(RecurringTokenDayEntity.RowsFor).GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
-        await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
+        int added = 0, changed = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(existing, parallel, async (received, ct) =>
         {
-            var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e));
-            await tables.RecurringDays.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            switch (await ApplyRecurringEventAsync(received, ct).ConfigureAwait(false))
+            {
+                case TokenWrite.Added: Interlocked.Increment(ref added); break;
+                case TokenWrite.Changed: Interlocked.Increment(ref changed); break;
+            }
         }).ConfigureAwait(false);
+        return (added, changed);
     }
+
+    private enum TokenWrite { Added, Existed, Changed }
 
     /// <summary>
     /// Applies a recurring event to its stored token when the event is later than the one the state comes from.
-    /// The event's index rows are already written (<see cref="WriteRecurringIndexAsync"/>); an index row for an event
+    /// The event's index rows are already written (<see cref="SaveAsync"/>); an index row for an event
     /// that lost is harmless, because the purge reads the token before deleting it.
     /// </summary>
     private async Task<TokenWrite> ApplyRecurringEventAsync(TokenEntity received, CancellationToken cancellationToken)
