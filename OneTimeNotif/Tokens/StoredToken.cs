@@ -21,5 +21,8 @@ public sealed record StoredToken(
     public override string ToString() => $"StoredToken {{ PageId = {PageId}, Psid = {Psid}, ExpiresAt = {ExpiresAt:O} }}";
 }
 
-/// <summary>What one save did: new tokens stored, and tokens that were already there (Meta re-delivers events).</summary>
-public readonly record struct SaveResult(int Stored, int AlreadyStored);
+/// <summary>
+/// What one save did: new tokens stored, tokens that were already there (Meta re-delivers events), and opt-ins of erased
+/// users made before their erasure, not stored again.
+/// </summary>
+public readonly record struct SaveResult(int Stored, int AlreadyStored, int Erased = 0);

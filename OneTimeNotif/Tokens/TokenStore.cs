@@ -2,12 +2,14 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using OneTimeNotif.Privacy;
+using OneTimeNotif.Purge;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Tokens;
 
 /// <summary>Durable home of every opt-in token: Meta shows a token once and offers no API to list them later.</summary>
-public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore> logger)
+public sealed partial class TokenStore(StorageTables tables, UserIndex users, ILogger<TokenStore> logger)
 {
     /// <summary>Table Storage's limit on one entity-group transaction.</summary>
     private const int MaxTransactionSize = 100;
@@ -17,7 +19,8 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
 
     /// <summary>
     /// Stores every opt-in; returns only once all of them are durable. Saving an opt-in that is already stored
-    /// changes nothing, so Meta's re-deliveries are harmless (and cannot revive a spent token).
+    /// changes nothing, so Meta's re-deliveries are harmless (and cannot revive a spent token). An opt-in of an erased
+    /// user made before the erasure is not stored again.
     /// </summary>
     public async Task<SaveResult> SaveAsync(IReadOnlyCollection<OptIn> optIns, CancellationToken cancellationToken = default)
     {
@@ -28,13 +31,18 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         }
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
 
-        var entities = optIns.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
         var stored = 0;
+        var erased = 0;
+        List<TokenEntity> entities;
         try
         {
-            // The expiry index first: a token whose index row is missing would never be purged, while an index
-            // row whose token write failed is only a row the purge skips.
-            await WriteExpiryIndexAsync(entities, cancellationToken).ConfigureAwait(false);
+            (optIns, erased) = await users.WithoutErasedAsync(optIns, cancellationToken).ConfigureAwait(false);
+            entities = optIns.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
+            // The indexes first: a token whose expiry row is missing would never be purged, and one missing from the
+            // user index could never be erased, while an index row whose token write failed is only a row skipped.
+            await Task.WhenAll(
+                WriteExpiryIndexAsync(entities, cancellationToken),
+                users.RecordTopicsAsync(entities.Select(e => (e.PageId, e.Psid, e.PartitionKey)), cancellationToken)).ConfigureAwait(false);
             var chunks = entities.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
             await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
                 Interlocked.Add(ref stored, await AddTokensAsync(chunk, ct).ConfigureAwait(false))).ConfigureAwait(false);
@@ -45,8 +53,8 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
             throw;
         }
 
-        var result = new SaveResult(stored, entities.Count - stored);
-        LogSaved(logger, result.Stored, result.AlreadyStored);
+        var result = new SaveResult(stored, entities.Count - stored, erased);
+        LogSaved(logger, result.Stored, result.AlreadyStored, result.Erased);
         return result;
     }
 
@@ -118,6 +126,20 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
                 yield return expired;
             }
         }
+    }
+
+    /// <summary>
+    /// Deletes one user's tokens in a topic partition and their expiry index rows (which name the user in their keys);
+    /// returns how many tokens were deleted. The index rows go first: a token left behind is found again by a retry.
+    /// </summary>
+    internal async Task<int> EraseUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
+    {
+        var tokens = await ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
+        foreach (var day in tokens.Select(TokenExpiryEntity.For).GroupBy(e => e.PartitionKey))
+        {
+            await TableDeletes.DeleteRowsAsync(tables.Expiries, day.Key, day.Select(e => e.RowKey), cancellationToken).ConfigureAwait(false);
+        }
+        return await TableDeletes.DeleteRowsAsync(tables.Tokens, partition, tokens.Select(t => t.RowKey), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One user's token rows in a topic partition, with their ETags, for binding.</summary>
@@ -193,6 +215,6 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
     private static ParallelOptions WithCancellation(CancellationToken cancellationToken) =>
         new() { MaxDegreeOfParallelism = MaxParallelPartitions, CancellationToken = cancellationToken };
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored")]
-    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored);
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored, {Erased} of erased users skipped")]
+    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored, int erased);
 }
