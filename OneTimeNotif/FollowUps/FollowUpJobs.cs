@@ -7,7 +7,7 @@ using OneTimeNotif.Storage;
 namespace OneTimeNotif.FollowUps;
 
 /// <summary>The record of each follow-up job and its segments (table <c>OtnFollowUpJobs</c>).</summary>
-public sealed class FollowUpJobs(StorageTables tables, UserIndex users, TimeProvider time)
+public sealed class FollowUpJobs(StorageTables tables, TableBatches batches, UserIndex users, TimeProvider time)
 {
     private TableClient Jobs => tables.Jobs;
 
@@ -87,7 +87,7 @@ public sealed class FollowUpJobs(StorageTables tables, UserIndex users, TimeProv
         if (job is not null)
         {
             var day = JobDayEntity.For(job.JobId, job.CreatedAt);
-            await TableDeletes.DeleteRowsAsync(tables.JobDays, day.PartitionKey, [day.RowKey], cancellationToken).ConfigureAwait(false);
+            await batches.DeleteAsync(tables.JobDays, day.PartitionKey, [day.RowKey], cancellationToken).ConfigureAwait(false);
         }
         var rows = new List<string>();
         await foreach (var row in Jobs.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {jobPartition}"), select: [nameof(ITableEntity.RowKey)], cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -95,8 +95,8 @@ public sealed class FollowUpJobs(StorageTables tables, UserIndex users, TimeProv
             rows.Add(row.RowKey);
         }
         // The job row last: while it exists, a retried erasure still finds its retention row.
-        await TableDeletes.DeleteRowsAsync(Jobs, jobPartition, rows.Where(r => r != JobEntity.Row), cancellationToken).ConfigureAwait(false);
-        await TableDeletes.DeleteRowsAsync(Jobs, jobPartition, rows.Where(r => r == JobEntity.Row), cancellationToken).ConfigureAwait(false);
+        await batches.DeleteAsync(Jobs, jobPartition, rows.Where(r => r != JobEntity.Row), cancellationToken).ConfigureAwait(false);
+        await batches.DeleteAsync(Jobs, jobPartition, rows.Where(r => r == JobEntity.Row), cancellationToken).ConfigureAwait(false);
         return job is not null;
     }
 
@@ -112,9 +112,9 @@ public sealed class FollowUpJobs(StorageTables tables, UserIndex users, TimeProv
         {
             twins.Add(row.RowKey);
         }
-        var deleted = await TableDeletes.DeleteRowsAsync(tables.Tokens, tokenPartition, twins.Select(t => DeliveryEntity.RowOfUserRow(t, psid)), cancellationToken).ConfigureAwait(false);
-        await TableDeletes.DeleteRowsAsync(tables.Tokens, tokenPartition, twins, cancellationToken).ConfigureAwait(false);
-        return deleted;
+        var deleted = await batches.DeleteAsync(tables.Tokens, tokenPartition, twins.Select(t => DeliveryEntity.RowOfUserRow(t, psid)), cancellationToken).ConfigureAwait(false);
+        await batches.DeleteAsync(tables.Tokens, tokenPartition, twins, cancellationToken).ConfigureAwait(false);
+        return deleted.Applied;
     }
 
     /// <summary>Whether the segment starting at <paramref name="cursor"/> was enqueued already (a retried segment enqueues nothing twice).</summary>

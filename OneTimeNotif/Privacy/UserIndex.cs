@@ -14,29 +14,20 @@ namespace OneTimeNotif.Privacy;
 /// Writers record here before they write what is recorded (as with the expiry index): an index row without data only
 /// costs an erasure an empty read, while data without an index row could never be found to be erased.
 /// </remarks>
-public sealed class UserIndex(StorageTables tables, UserKey userKey)
+public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKey userKey)
 {
     private const string TopicPrefix = "t_";
     private const string JobPrefix = "j_";
     private const string ErasedRow = "erased";
 
-    /// <summary>Table Storage's limit on one entity-group transaction.</summary>
-    private const int MaxTransactionSize = 100;
-
     private TableClient Users => tables.Users;
 
-    /// <summary>Records the token partitions where each user has tokens: one transaction per user.</summary>
-    internal async Task RecordTopicsAsync(IEnumerable<(string PageId, string Psid, string TokenPartition)> rows, CancellationToken cancellationToken)
-    {
-        var users = rows
-            .Select(r => new TableEntity(Partition(r.PageId, r.Psid), TopicPrefix + r.TokenPartition))
-            .DistinctBy(e => (e.PartitionKey, e.RowKey))
-            .GroupBy(e => e.PartitionKey)
-            .SelectMany(g => g.Chunk(MaxTransactionSize));
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (chunk, ct) =>
-            await Users.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), ct).ConfigureAwait(false))
-            .ConfigureAwait(false);
-    }
+    /// <summary>Records the token partitions where each user has tokens: one write per user (upserts, so re-recording changes nothing).</summary>
+    internal Task RecordTopicsAsync(IEnumerable<(string PageId, string Psid, string TokenPartition)> rows, CancellationToken cancellationToken) =>
+        batches.UpsertAsync(
+            Users,
+            rows.Select(r => new TableEntity(Partition(r.PageId, r.Psid), TopicPrefix + r.TokenPartition)).DistinctBy(e => (e.PartitionKey, e.RowKey)),
+            cancellationToken);
 
     /// <summary>Records a follow-up job that names the user (a targeted job), by the job's partition.</summary>
     internal Task RecordJobAsync(string pageId, string psid, string jobPartition, CancellationToken cancellationToken) =>
@@ -95,7 +86,7 @@ public sealed class UserIndex(StorageTables tables, UserKey userKey)
 
     /// <summary>Deletes the user's index rows (not the erasure marker): the last step of an erasure.</summary>
     internal Task RemoveAsync(string pageId, string psid, UserEntries entries, CancellationToken cancellationToken) =>
-        Purge.TableDeletes.DeleteRowsAsync(
+        batches.DeleteAsync(
             Users,
             Partition(pageId, psid),
             entries.TokenPartitions.Select(t => TopicPrefix + t).Concat(entries.JobPartitions.Select(j => JobPrefix + j)),
