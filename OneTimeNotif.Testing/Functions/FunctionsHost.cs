@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace OneTimeNotif.Testing.Functions;
@@ -11,7 +13,8 @@ namespace OneTimeNotif.Testing.Functions;
 /// <summary>
 /// Runs a built Azure Functions app (.NET isolated worker) as the Functions host does, for tests of what deploys: the
 /// worker is its own process speaking the worker protocol to this host over gRPC (<see cref="FunctionsWorker"/>);
-/// HTTP triggers are served on <see cref="Url"/> and forwarded to the worker (<see cref="HttpTriggers"/>).
+/// HTTP triggers are served on <see cref="Url"/> and forwarded to the worker (<see cref="HttpTriggers"/>); queue and
+/// timer triggers run on Microsoft's WebJobs listeners (<see cref="WorkerTriggers"/>).
 /// </summary>
 /// <remarks>
 /// The Functions host itself cannot run on this project's machines (its packages are not public and Core Tools
@@ -28,9 +31,11 @@ public sealed class FunctionsHost : IAsyncDisposable
     private readonly FunctionsWorker _worker;
     private readonly WebApplication _front;
     private readonly HttpTriggers _http;
+    private readonly IHost? _triggers;
 
-    private FunctionsHost(HostOutput output, WebApplication rpc, FunctionsWorker worker, WebApplication front, HttpTriggers http, string functionKey)
+    private FunctionsHost(HostOutput output, WebApplication rpc, FunctionsWorker worker, WebApplication front, HttpTriggers http, IHost? triggers, string functionKey)
     {
+        _triggers = triggers;
         _output = output;
         _rpc = rpc;
         _worker = worker;
@@ -73,11 +78,12 @@ public sealed class FunctionsHost : IAsyncDisposable
         var output = new HostOutput(KeptOutputLines);
         var workerId = Guid.NewGuid().ToString();
         var channel = new WorkerChannel(workerId, output.Add);
-        var rpc = BuildRpcServer(channel);
+        var rpc = BuildRpcServer(channel, output);
         await rpc.StartAsync(cancellationToken).ConfigureAwait(false);
         FunctionsWorker? worker = null;
         WebApplication? front = null;
         HttpTriggers? http = null;
+        IHost? triggers = null;
         try
         {
             worker = await FunctionsWorker.StartAsync(appDll, new Uri(rpc.Urls.First()), workerId, channel, appSettings, output, cancellationToken)
@@ -87,7 +93,7 @@ public sealed class FunctionsHost : IAsyncDisposable
                 throw new InvalidOperationException("The worker reported no HttpUri: build the app with the ASP.NET Core integration (ConfigureFunctionsWebApplication).");
             }
             var functionKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
-            var builder = EmptyBuilder();
+            var builder = EmptyBuilder(output);
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             builder.Services.AddRouting();
             builder.Services.AddHttpForwarder();
@@ -95,10 +101,16 @@ public sealed class FunctionsHost : IAsyncDisposable
             http = new HttpTriggers(worker, new Uri(httpUri), functionKey, front.Services.GetRequiredService<IHttpForwarder>(), output.Add);
             http.Map(front, worker.Functions);
             await front.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new FunctionsHost(output, rpc, worker, front, http, functionKey);
+            triggers = WorkerTriggers.Build(worker, Path.GetDirectoryName(Path.GetFullPath(appDll))!, appSettings, output);
+            if (triggers is not null)
+            {
+                await triggers.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            return new FunctionsHost(output, rpc, worker, front, http, triggers, functionKey);
         }
         catch
         {
+            triggers?.Dispose();
             if (front is not null)
             {
                 await front.DisposeAsync().ConfigureAwait(false);
@@ -114,9 +126,9 @@ public sealed class FunctionsHost : IAsyncDisposable
     }
 
     /// <summary>The gRPC endpoint the worker connects to: HTTP/2 without TLS, on a free loopback port.</summary>
-    private static WebApplication BuildRpcServer(WorkerChannel channel)
+    private static WebApplication BuildRpcServer(WorkerChannel channel, HostOutput output)
     {
-        var builder = EmptyBuilder();
+        var builder = EmptyBuilder(output);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc(grpc =>
         {
@@ -133,15 +145,21 @@ public sealed class FunctionsHost : IAsyncDisposable
     /// Kestrel with routing and nothing read from the test process's configuration (its appsettings.json or
     /// ASPNETCORE_ variables), so what the test host does depends only on what it is given.
     /// </summary>
-    private static WebApplicationBuilder EmptyBuilder()
+    private static WebApplicationBuilder EmptyBuilder(HostOutput output)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
+        builder.Logging.AddProvider(new OutputLoggerProvider(output, LogLevel.Warning));
         return builder;
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_triggers is not null)
+        {
+            await _triggers.StopAsync().ConfigureAwait(false);
+            _triggers.Dispose();
+        }
         await _front.StopAsync().ConfigureAwait(false);
         await _front.DisposeAsync().ConfigureAwait(false);
         _http.Dispose();

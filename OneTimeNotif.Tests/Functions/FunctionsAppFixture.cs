@@ -1,7 +1,12 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Reflection;
 using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.FollowUps;
+using OneTimeNotif.Tokens;
 using OneTimeNotif.Testing.Functions;
 using OneTimeNotif.Tests.Infrastructure;
 using OneTimeNotif.Webhook;
@@ -21,6 +26,7 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
     private Azurite? _azurite;
     private FakeSendApiServer? _fake;
     private FunctionsHost? _host;
+    private ServiceProvider? _library;
 
     /// <summary>Pages the app serves (each has an access token and the fake accepts sends for it).</summary>
     public IReadOnlyList<string> Pages { get; } = [MetaEvents.NewId(), MetaEvents.NewId()];
@@ -29,11 +35,21 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
     public FakeSendApiServer Fake => _fake ?? throw new InvalidOperationException("Not started.");
     public FunctionsHost Host => _host ?? throw new InvalidOperationException("Not started.");
 
+    /// <summary>The library on the same storage and settings, for what a test checks in storage (tokens, queues, jobs).</summary>
+    public IServiceProvider Library => _library ?? throw new InvalidOperationException("Not started.");
+
     public async Task InitializeAsync()
     {
         _azurite = await Azurite.StartAsync(onDisk: true);
         _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor([.. Pages]));
-        _host = await FunctionsHost.StartAsync(AppPath(), AppSettings());
+        var settings = AppSettings();
+        _library = new ServiceCollection()
+            .AddLogging()
+            .AddOneTimeNotif(new ConfigurationBuilder()
+                .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key.Replace("__", ":", StringComparison.Ordinal), (string?)s.Value)))
+                .Build())
+            .BuildServiceProvider();
+        _host = await FunctionsHost.StartAsync(AppPath(), settings);
     }
 
     /// <summary>The app settings, as a Function App's configuration holds them.</summary>
@@ -91,8 +107,55 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
         return await client.SendAsync(request);
     }
 
+    /// <summary>Opt-ins through the app's webhook; returns each user's token.</summary>
+    public async Task<Dictionary<string, string>> OptInAsync(string pageId, string payload, IEnumerable<string> psids, DateTimeOffset? at = null)
+    {
+        var tokens = psids.ToDictionary(p => p, _ => MetaEvents.NewToken());
+        var when = at ?? DateTimeOffset.UtcNow.AddDays(-1);
+        var body = MetaEvents.Envelope(MetaEvents.Entry(pageId, [.. tokens.Select(t => MetaEvents.OptIn(pageId, t.Key, payload, t.Value, when))]));
+        (await PostWebhookAsync(body)).EnsureSuccessStatusCode();
+        return tokens;
+    }
+
+    public async Task<List<StoredToken>> GetTokensAsync(string pageId, string payload)
+    {
+        var tokens = new List<StoredToken>();
+        await foreach (var token in Library.GetRequiredService<TokenStore>().GetTokensAsync(pageId, payload))
+        {
+            tokens.Add(token);
+        }
+        return tokens;
+    }
+
+    public FollowUpQueueClient Queue => Library.GetRequiredService<FollowUpQueueClient>();
+
+    /// <summary>Waits until the job, read through the app's status function, is completed or stopped.</summary>
+    public async Task<FollowUpStatus> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
+    {
+        using var client = CreateKeyedClient();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var response = await client.GetAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
+            var status = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FollowUpStatus>() : null;
+            if (status is { State: JobState.Completed or JobState.Stopped })
+            {
+                return status;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Job {jobId} did not finish ({response.StatusCode}, {status}):{Environment.NewLine}{string.Join(Environment.NewLine, Host.Output.TakeLast(40))}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
     public async Task DisposeAsync()
     {
+        if (_library is not null)
+        {
+            await _library.DisposeAsync();
+        }
         if (_host is not null)
         {
             await _host.DisposeAsync();
