@@ -2,6 +2,7 @@ using OneTimeNotif.FollowUps;
 using OneTimeNotif.Http;
 using OneTimeNotif.Host.Security;
 using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Webhook;
 
 namespace OneTimeNotif.Host;
@@ -25,6 +26,7 @@ public static class StandaloneHost
         app.MapWebhook();
         app.MapFollowUps().AddEndpointFilter<ApiKeyFilter>();
         app.MapOptInRequests().AddEndpointFilter<ApiKeyFilter>();
+        app.MapUsers().AddEndpointFilter<ApiKeyFilter>();
         return app;
     }
 }
