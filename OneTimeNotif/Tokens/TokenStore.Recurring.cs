@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -101,6 +102,30 @@ public sealed partial class TokenStore
         {
             // A lost event of the same day wrote over the current state's row (same keys): say the current instant again.
             await batches.UpsertAsync(tables.RecurringDays, RecurringTokenDayEntity.RowsFor(current), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// What a purge at <paramref name="now"/> would delete of the recurring tokens: those past a real expiry, and those
+    /// stopped since before <paramref name="stoppedBefore"/>, read through their index as the purge reads them.
+    /// Reads only; deletes nothing.
+    /// </summary>
+    public async IAsyncEnumerable<DueRecurringToken> FindDueRecurringAsync(
+        DateTimeOffset now, DateTimeOffset stoppedBefore, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var seen = new HashSet<(string, string)>();
+        foreach (var (filter, stopped) in new[] { (RecurringTokenDayEntity.ExpiredBy(now), false), (RecurringTokenDayEntity.StoppedBy(stoppedBefore), true) })
+        {
+            await foreach (var indexed in tables.RecurringDays.QueryAsync<RecurringTokenDayEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var token = (await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(indexed.TokenPartitionKey, indexed.TokenRowKey, TokenEntity.SummaryColumns, cancellationToken).ConfigureAwait(false)).ValueOrNull();
+                var due = token is not null && (RecurringTokenDayEntity.IsExpiredBy(token, now) || (stopped && RecurringTokenDayEntity.IsStoppedBefore(token, stoppedBefore)));
+                if (due && seen.Add((indexed.TokenPartitionKey, indexed.TokenRowKey)))
+                {
+                    yield return new DueRecurringToken(token!.ToSummary(), Stopped: !RecurringTokenDayEntity.IsExpiredBy(token, now));
+                }
+            }
         }
     }
 
