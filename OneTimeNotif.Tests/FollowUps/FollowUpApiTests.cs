@@ -109,8 +109,8 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
         var done = await _app.WaitForJobAsync(jobId);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(new FollowUpStatus(jobId, JobState.Queued, null, 0, 0, 0, 0, 0), accepted);
-        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 3, 0, 0, 0, 0), done);
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Queued, null, 0, 0, 0, 0, 0, 0), accepted);
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 3, 0, 0, 0, 0, 0), done);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class TokenPurge(StorageTables tables, TimeProvider time, IOptions
         {
             await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             await _tokens.RunAsync(now, tally, cancellationToken).ConfigureAwait(false);
-            await _jobs.RunAsync(cutoff, tally, cancellationToken).ConfigureAwait(false);
+            await _jobs.RunAsync(now, cutoff, tally, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException || StorageFailure.IsStorageFault(e))
         {
