@@ -13,20 +13,26 @@ namespace OneTimeNotif.Purge;
 /// through the by-day job index. A binding still open is ended with its record: released, or spent when its call
 /// may have reached Meta, so no token stays reserved for a job that is gone.
 /// </summary>
-internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
+internal sealed class ExpiredJobPurge(StorageTables tables, TableBatches batches, ILogger logger)
 {
-    public async Task RunAsync(DateTimeOffset now, DateTimeOffset cutoff, PurgeTally tally, CancellationToken cancellationToken)
+    public async Task RunAsync(DateTimeOffset now, DateTimeOffset cutoff, PurgeBudget budget, PurgeTally tally, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey le {DayPartition.Of(cutoff)} and CreatedAt le {cutoff}");
         await foreach (var indexed in tables.JobDays.QueryAsync<JobDayEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            tally.Read(1);
-            if (!await PurgeJobAsync(indexed.JobId, now, cutoff, tally, cancellationToken).ConfigureAwait(false))
+            if (!budget.AllowsMore())
             {
-                continue;
+                return;
             }
-            // The index row goes last, so a run cut off anywhere above finds this job again next time.
-            tally.Deleted(await TableDeletes.DeleteRowsAsync(tables.JobDays, indexed.PartitionKey, [indexed.RowKey], cancellationToken).ConfigureAwait(false));
+            tally.Read(1);
+            await budget.RunThrottledAsync($"follow-up job {indexed.JobId}", async ct =>
+            {
+                if (await PurgeJobAsync(indexed.JobId, now, cutoff, tally, ct).ConfigureAwait(false))
+                {
+                    // The index row goes last, so a run cut off anywhere above finds this job again next time.
+                    tally.Deleted((await batches.DeleteAsync(tables.JobDays, indexed.PartitionKey, [indexed.RowKey], ct).ConfigureAwait(false)).Applied);
+                }
+            }, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -48,9 +54,9 @@ internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
         }
 
         var deliveries = await DeleteDeliveriesAsync(job, now, tally, cancellationToken).ConfigureAwait(false);
-        var segments = await TableDeletes.DeleteRangeAsync(tables.Jobs, job.PartitionKey, SegmentEntity.RowPrefix, tally, cancellationToken).ConfigureAwait(false);
+        var segments = await batches.DeleteRangeAsync(tables.Jobs, job.PartitionKey, SegmentEntity.RowPrefix, tally.Read, cancellationToken).ConfigureAwait(false);
         // The job row after its records: while it exists, the next run can still find and finish them.
-        var jobRows = await TableDeletes.DeleteRowsAsync(tables.Jobs, job.PartitionKey, [JobEntity.Row], cancellationToken).ConfigureAwait(false);
+        var jobRows = (await batches.DeleteAsync(tables.Jobs, job.PartitionKey, [JobEntity.Row], cancellationToken).ConfigureAwait(false)).Applied;
         tally.Deleted(deliveries + segments + jobRows);
         tally.JobDeleted(deliveries);
         PurgeLog.JobDeleted(logger, jobId, deliveries);
@@ -65,6 +71,7 @@ internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
         _ => false,
     };
 
+    /// <summary>Finished records go in batches; a binding still open goes with the end of its token's reservation.</summary>
     private async Task<int> DeleteDeliveriesAsync(JobEntity job, DateTimeOffset now, PurgeTally tally, CancellationToken cancellationToken)
     {
         var partition = TokenKeys.Partition(job.PageId, job.Payload);
@@ -75,7 +82,7 @@ internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
         {
             tally.Read(page.Values.Count);
             var finished = page.Values.Where(d => d.State != DeliveryState.Bound).Select(d => d.RowKey);
-            deleted += await TableDeletes.DeleteRowsAsync(tables.Tokens, partition, finished, cancellationToken).ConfigureAwait(false);
+            deleted += (await batches.DeleteAsync(tables.Tokens, partition, finished, cancellationToken).ConfigureAwait(false)).Applied;
             foreach (var open in page.Values.Where(d => d.State == DeliveryState.Bound))
             {
                 deleted += await DeleteBindingAsync(partition, open, now, cancellationToken).ConfigureAwait(false) ? 1 : 0;
@@ -109,7 +116,7 @@ internal sealed class ExpiredJobPurge(StorageTables tables, ILogger logger)
         catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex == 1)
         {
             // The token is gone already (purged at its expiry): the record goes alone.
-            return await TableDeletes.DeleteRowsAsync(tables.Tokens, partition, [binding.RowKey], cancellationToken).ConfigureAwait(false) == 1;
+            return (await batches.DeleteAsync(tables.Tokens, partition, [binding.RowKey], cancellationToken).ConfigureAwait(false)).Applied == 1;
         }
         catch (TableTransactionFailedException e) when (e.Status == 404)
         {
