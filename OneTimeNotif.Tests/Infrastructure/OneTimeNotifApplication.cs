@@ -139,7 +139,10 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
                 builder.Configuration.AddInMemoryCollection(_settings);
                 builder.Logging.AddProvider(Logs);
                 builder.Services.AddSingleton<TimeProvider>(UsesSystemClock ? TimeProvider.System : Time);
-                builder.Services.AddSingleton(Storage.CreateClient(_settings["OtnStorage"]!));
+                if (_settings.GetValueOrDefault("OtnStorage") is { Length: > 0 } storage)
+                {
+                    builder.Services.AddSingleton(Storage.CreateClient(storage));
+                }
                 if (WithoutPurgeScheduler)
                 {
                     builder.Services.Remove(builder.Services.Single(d => d.ImplementationType == typeof(PurgeScheduler)));
