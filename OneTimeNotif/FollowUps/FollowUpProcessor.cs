@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
@@ -14,6 +15,7 @@ public sealed class FollowUpProcessor(
     FollowUpJobStore jobs,
     FollowUpDelivery delivery,
     TokenStore tokenStore,
+    UserIndex users,
     IOptions<FollowUpOptions> options,
     ILogger<FollowUpProcessor> logger)
 {
@@ -74,6 +76,11 @@ public sealed class FollowUpProcessor(
     private async Task StartAsync(FollowUpMessage message, long dequeueCount, CancellationToken cancellationToken)
     {
         var job = message.Job;
+        if (await NamesErasedUserWithoutTokensAsync(job, cancellationToken).ConfigureAwait(false))
+        {
+            PrivacyLog.JobForErasedUserSkipped(logger, job.JobId);
+            return;
+        }
         var registration = await jobs.RegisterAsync(job, JobState.Running, cancellationToken).ConfigureAwait(false);
         var admitted = registration switch
         {
@@ -112,6 +119,15 @@ public sealed class FollowUpProcessor(
         FollowUpLog.Started(logger, job.JobId, unfinished.Count);
         await ServeSegmentAsync(FollowUpMessage.Segment(job, unfinished[0].After), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A job for one user, queued before that user was erased, would record the user again while it has nobody to
+    /// message: it is dropped. After a new opt-in on the topic the user holds a token, and the job runs as usual.
+    /// </summary>
+    private async Task<bool> NamesErasedUserWithoutTokensAsync(FollowUpJob job, CancellationToken cancellationToken) =>
+        job.Psid is { } psid
+        && await users.ErasedAtAsync(job.PageId, psid, cancellationToken).ConfigureAwait(false) is not null
+        && (await tokenStore.ReadUserTokensAsync(TokenKeys.Partition(job.PageId, job.Payload), psid, cancellationToken).ConfigureAwait(false)).Count == 0;
 
     private async Task ServeSegmentAsync(FollowUpMessage message, CancellationToken cancellationToken)
     {

@@ -71,7 +71,11 @@ internal sealed class ExpiredJobPurge(StorageTables tables, TableBatches batches
         _ => false,
     };
 
-    /// <summary>Finished records go in batches; a binding still open goes with the end of its token's reservation.</summary>
+    /// <summary>
+    /// Deletes the job's delivery records a page at a time, each page's twin rows (which name the user, for erasure)
+    /// before the records: a run cut off in between finds the records again, and their twins are derived from them.
+    /// Finished records go in batches; a binding still open goes with the end of its token's reservation.
+    /// </summary>
     private async Task<int> DeleteDeliveriesAsync(JobEntity job, DateTimeOffset now, PurgeTally tally, CancellationToken cancellationToken)
     {
         var partition = TokenKeys.Partition(job.PageId, job.Payload);
@@ -81,6 +85,7 @@ internal sealed class ExpiredJobPurge(StorageTables tables, TableBatches batches
         await foreach (var page in pages.ConfigureAwait(false))
         {
             tally.Read(page.Values.Count);
+            tally.Deleted((await batches.DeleteAsync(tables.Tokens, partition, page.Values.Select(d => DeliveryEntity.UserRowOf(d.RowKey)), cancellationToken).ConfigureAwait(false)).Applied);
             var finished = page.Values.Where(d => d.State != DeliveryState.Bound).Select(d => d.RowKey);
             deleted += (await batches.DeleteAsync(tables.Tokens, partition, finished, cancellationToken).ConfigureAwait(false)).Applied;
             foreach (var open in page.Values.Where(d => d.State == DeliveryState.Bound))
