@@ -19,6 +19,7 @@ internal static class OtnCli
             {
                 FollowUpSendCommand.Create(cli, common),
                 FollowUpStatusCommand.Create(cli, common),
+                FollowUpCancelCommand.Create(cli, common),
             },
             RequestCommand.Create(cli, common),
             TokensStatsCommand.Create(cli),

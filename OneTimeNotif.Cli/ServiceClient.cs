@@ -76,6 +76,19 @@ internal sealed class ServiceClient : IDisposable
         return await ReadAsync<FollowUpStatus>(response, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <returns>The cancelled job's status, or null when the service knows no such job; a completed job is refused (409).</returns>
+    public async Task<FollowUpStatus?> CancelFollowUpAsync(string jobId, CancellationToken cancellationToken)
+    {
+        using var request = Keyed(HttpMethod.Delete, $"{FollowUpEndpoints.Route}/{Uri.EscapeDataString(jobId)}");
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        await EnsureAcceptedAsync(response, "the cancel", cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<FollowUpStatus>(response, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Asks the service to send a request template (OTN, or recurring); returns Meta's message ID.</summary>
     public async Task<string?> SendOptInRequestAsync(JsonObject body, CancellationToken cancellationToken)
     {

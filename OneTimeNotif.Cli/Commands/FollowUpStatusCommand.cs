@@ -9,7 +9,7 @@ internal static class FollowUpStatusCommand
     public static Command Create(CliContext cli, CommonOptions common)
     {
         var jobId = new Argument<string>("JOB") { Description = "The follow-up job's ID" };
-        var status = new Command("status", "Show a follow-up job's state and counts: sent, token rejected, user unavailable, failed, pending (needs Api__Key)") { jobId };
+        var status = new Command("status", "Show a follow-up job's state and counts: sent, token rejected, user unavailable, failed, unknown, pending (needs Api__Key)") { jobId };
         status.SetAction(async (result, cancellationToken) =>
         {
             var id = result.GetRequiredValue(jobId);

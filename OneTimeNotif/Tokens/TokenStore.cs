@@ -172,16 +172,50 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
         return tokens;
     }
 
-    /// <summary>One page of a topic's token rows, from <paramref name="cursor"/> (a continuation) on, and where the next page starts.</summary>
-    internal async Task<(IReadOnlyList<TokenEntity> Rows, string? Next)> ReadTopicPageAsync(string partition, string? cursor, int size, CancellationToken cancellationToken)
+    /// <summary>
+    /// Up to <paramref name="size"/> of a topic's token rows after the row <paramref name="after"/> (empty: from the
+    /// first), and whether more rows follow.
+    /// </summary>
+    internal async Task<(List<TokenEntity> Rows, bool More)> ReadTopicPageAsync(string partition, string after, int size, CancellationToken cancellationToken)
     {
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var query = tables.Tokens.QueryAsync<TokenEntity>(KeyRange.Filter(partition, TokenKeys.AllTokensRowPrefix), maxPerPage: size, cancellationToken: cancellationToken);
-        await foreach (var page in query.AsPages(cursor, size).ConfigureAwait(false))
+        var rows = new List<TokenEntity>(size + 1);
+        // One row more than asked tells whether more follow; the SDK walks any empty pages the service returns.
+        var query = tables.Tokens.QueryAsync<TokenEntity>(TopicRange(partition, after, null), maxPerPage: size + 1, cancellationToken: cancellationToken);
+        await foreach (var row in query.ConfigureAwait(false))
         {
-            return (page.Values, page.ContinuationToken);
+            rows.Add(row);
+            if (rows.Count > size)
+            {
+                rows.RemoveAt(size);
+                return (rows, true);
+            }
         }
-        return ([], null);
+        return (rows, false);
+    }
+
+    /// <summary>A topic's token rows after the row <paramref name="after"/> (empty: from the first) up to and including <paramref name="until"/>.</summary>
+    internal async Task<List<TokenEntity>> ReadTopicRangeAsync(string partition, string after, string until, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<TokenEntity>();
+        await foreach (var row in tables.Tokens.QueryAsync<TokenEntity>(TopicRange(partition, after, until), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    private static string TopicRange(string partition, string after, string? until)
+    {
+        var tokens = TokenKeys.AllTokensRowPrefix;
+        var lower = after.Length == 0
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {tokens}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {after}");
+        var upper = until is null
+            ? TableClient.CreateQueryFilter($"RowKey lt {KeyRange.PrefixEnd(tokens)}")
+            : TableClient.CreateQueryFilter($"RowKey le {until}");
+        return $"{lower} and {upper}";
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,
