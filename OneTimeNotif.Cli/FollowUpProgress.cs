@@ -50,7 +50,7 @@ internal static class FollowUpProgress
     {
         ArgumentNullException.ThrowIfNull(status);
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"Job {status.JobId}: {status.State.ToName()}; sent {status.Sent}, token rejected {status.TokenRejected}, user unavailable {status.UserUnavailable}, failed {status.Failed}, unknown {status.Unknown}, pending {status.Pending}");
+            $"Job {status.JobId}: {status.State.ToName()}; sent {status.Sent}, token rejected {status.TokenRejected}, user unavailable {status.UserUnavailable}, failed {status.Failed}, unknown {status.Unknown}, pending {status.Pending}, deferred {status.Deferred}");
         return status.Reason is null ? $"{line}." : $"{line}; reason: {status.Reason}";
     }
 }

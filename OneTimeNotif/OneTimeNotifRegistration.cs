@@ -77,6 +77,8 @@ public static class OneTimeNotifRegistration
             .Validate(o => o.SegmentSize is > 0 and <= 1000, "FollowUps__SegmentSize must be between 1 and 1000 (a Table Storage page).")
             .Validate(o => o.SendConcurrency > 0, "FollowUps__SendConcurrency must be positive.")
             .Validate(o => o.MaxDequeueCount > 0, "extensions:queues:maxDequeueCount must be positive.")
+            .Validate(o => o.TimeBudget > TimeSpan.Zero && o.TimeBudget <= TimeSpan.FromDays(30), "FollowUps__TimeBudget must be positive and at most 30 days.")
+            .Validate(o => o.MaxDeferralWait > TimeSpan.Zero && o.MaxDeferralWait <= TimeSpan.FromDays(1), "FollowUps__MaxDeferralWait must be positive and at most a day.")
             .ValidateOnStart();
         services.AddSingleton<FollowUpQueueClient>();
         services.AddSingleton<FollowUpJobStore>();

@@ -24,7 +24,7 @@ public sealed class FollowUpCommandTests(AzuriteFixture storage) : IAsyncLifetim
 
         run.AssertSucceeded();
         Assert.Contains("queued, 3 user(s) waiting.", run.Output, StringComparison.Ordinal);
-        Assert.Matches(@"Job cli-\S+: completed; sent 3, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0\.", run.Output);
+        Assert.Matches(@"Job cli-\S+: completed; sent 3, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0, deferred 0\.", run.Output);
         Assert.Matches(@"Job cli-\S+: completed, 3 of 3 users served: 100%", run.Output);
         Assert.Equal(3, _otn.Fake.Deliveries.Count);
         Assert.All(_otn.Fake.Deliveries, d => Assert.Equal("Back in stock!", d.Message["text"]!.GetValue<string>()));
@@ -47,7 +47,7 @@ public sealed class FollowUpCommandTests(AzuriteFixture storage) : IAsyncLifetim
         var status = await _otn.RunAsync("followup", "status", jobId);
 
         status.AssertSucceeded();
-        Assert.Equal($"Job {jobId}: completed; sent 1, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0.", status.Output.Trim());
+        Assert.Equal($"Job {jobId}: completed; sent 1, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0, deferred 0.", status.Output.Trim());
         Assert.Equal(tokens[users[1]], Assert.Single(_otn.Fake.Deliveries).Token);
     }
 
@@ -76,7 +76,7 @@ public sealed class FollowUpCommandTests(AzuriteFixture storage) : IAsyncLifetim
         var unknown = await _otn.RunAsync("followup", "cancel", "no-such-job");
 
         cancel.AssertSucceeded();
-        Assert.Equal($"Job {queued}: cancelled; sent 0, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0.", cancel.Output.Trim());
+        Assert.Equal($"Job {queued}: cancelled; sent 0, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0, deferred 0.", cancel.Output.Trim());
         late.AssertFailedInOneLine(1, "409", "has completed");
         unknown.AssertFailedInOneLine(1, "knows no follow-up job 'no-such-job'");
     }

@@ -65,6 +65,21 @@ public sealed class TokensStatsCommandTests(AzuriteFixture storage) : IAsyncLife
     }
 
     [Fact]
+    public async Task RecurringTokensAFollowUpUsedCountAsCoolingDownFor48Hours()
+    {
+        var tokens = await _otn.App.RecurringOptInAsync(_otn.Page, "WEEKLY", [NewId(), NewId()]);
+        var jobId = Jobs.NewJobId();
+        await _otn.App.SubmitFollowUpAsync(Jobs.Json(jobId, _otn.Page, "WEEKLY", psid: tokens.Keys.First()));
+        Assert.Equal(1, (await _otn.App.WaitForJobAsync(jobId)).Sent);
+
+        var run = await _otn.RunAsync("tokens", "stats", "--page", _otn.Page);
+
+        run.AssertSucceeded();
+        Assert.Equal([_otn.Page, "WEEKLY", "recurring", "2", "2", "0", "1", "0"], run.TableRow("WEEKLY"));
+        Assert.Contains("cooling down = sent within the last 48 hours", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task APageWithoutLiveTokensSaysSo()
     {
         var run = await _otn.RunAsync("tokens", "stats", "--page", NewId());

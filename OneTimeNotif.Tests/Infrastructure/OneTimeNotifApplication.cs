@@ -56,6 +56,8 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
             ["extensions:queues:processingLease"] = "00:00:05",
             ["FollowUps:RetryDelay"] = "00:00:00.200",
             ["FollowUps:MaxRetryDelay"] = "00:00:01",
+            // A segment with deferred users looks again this often, so a test that moves the clock sees them served.
+            ["FollowUps:MaxDeferralWait"] = "00:00:00.200",
             // Every category at its most verbose, overriding appsettings.json and host.json, so the secret
             // scans see everything any sink could.
             ["Logging:LogLevel:Default"] = "Trace",
@@ -288,19 +290,23 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     }
 
     /// <summary>Waits until the job is completed, stopped or cancelled (or fails the test after <paramref name="timeout"/>).</summary>
-    public async Task<FollowUpStatus> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
+    public Task<FollowUpStatus> WaitForJobAsync(string jobId, TimeSpan? timeout = null) =>
+        WaitForJobAsync(jobId, status => status.State is JobState.Completed or JobState.Stopped or JobState.Cancelled, timeout);
+
+    /// <summary>Waits until the job's status satisfies <paramref name="until"/> (or fails the test after <paramref name="timeout"/>).</summary>
+    public async Task<FollowUpStatus> WaitForJobAsync(string jobId, Func<FollowUpStatus, bool> until, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             var status = await GetFollowUpStatusAsync(jobId);
-            if (status is { State: JobState.Completed or JobState.Stopped or JobState.Cancelled })
+            if (status is not null && until(status))
             {
                 return status;
             }
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"Job {jobId} did not finish: {status}{Environment.NewLine}{RecentProblems()}");
+                throw new TimeoutException($"Job {jobId} did not reach the state awaited: {status}{Environment.NewLine}{RecentProblems()}");
             }
             await Task.Delay(100);
         }

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OneTimeNotif.SendApi;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
@@ -11,13 +12,23 @@ namespace OneTimeNotif.FollowUps;
 /// Delivers one job to one user: binds one token to (job, user) durably before calling Meta, so a retry, a crash
 /// or a second worker reuses that binding instead of spending another token, then records Meta's answer. Every
 /// binding ends: spent when the call may have reached Meta, released (in the same transaction that records the
-/// outcome) when it cannot have.
+/// outcome) when it cannot have. A recurring token is not spent by a message: binding marks it sent, so no other job
+/// picks it within Meta's interval, and a user whose only usable token is cooling down is deferred.
 /// </summary>
-public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore, SendApiClient sendApi, JobStateGate gate, TimeProvider time, ILogger<FollowUpDelivery> logger)
+public sealed class FollowUpDelivery(
+    StorageTables tables,
+    TokenStore tokenStore,
+    SendApiClient sendApi,
+    JobStateGate gate,
+    IOptionsMonitor<RecurringOptions> recurring,
+    TimeProvider time,
+    ILogger<FollowUpDelivery> logger)
 {
     private const int MaxBindAttempts = 4;
 
     private TableClient Tokens => tables.Tokens;
+
+    private TimeSpan Interval => recurring.CurrentValue.TokenInterval;
 
     /// <param name="userTokens">The user's token rows in the topic, as last read; refreshed here when stale.</param>
     /// <param name="finalAttempt">Throttling and transient failures end the user instead of asking for a retry.</param>
@@ -34,6 +45,10 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
             return UserOutcome.NoToken;
         }
         var delivery = binding.Delivery;
+        if (delivery.State == DeliveryState.Deferred)
+        {
+            return UserOutcome.Deferred(delivery.DeferredUntil);
+        }
         if (delivery.State != DeliveryState.Bound)
         {
             return UserOutcome.Finished(delivery.State);
@@ -43,10 +58,18 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         if (token is null || token.ExpiresAt <= time.GetUtcNow())
         {
             // Invariant: an expired token is never sent, even one bound while it was live.
-            return await FinishAsync(delivery, token, DeliveryState.TokenRejected, null, "The bound token expired before it could be sent.", spend: token is not null, cancellationToken).ConfigureAwait(false);
+            return await FinishAsync(delivery, token, DeliveryState.TokenRejected, null, "The bound token expired before it could be sent.", TokenUse.Spent, cancellationToken).ConfigureAwait(false);
+        }
+        if (token.Stopped)
+        {
+            // The user stopped the recurring token after it was bound: a stopped token is never sent.
+            return await FinishAsync(delivery, token, DeliveryState.UserUnavailable, null, "The user stopped notifications on this recurring token.", TokenUse.Unused, cancellationToken).ConfigureAwait(false);
         }
 
-        var result = await sendApi.SendWithTokenAsync(job.PageId, token.Token, job.Message, ct => gate.IsRunningAsync(job.JobId, ct), cancellationToken).ConfigureAwait(false);
+        Func<CancellationToken, ValueTask<bool>> mayStart = ct => gate.IsRunningAsync(job.JobId, ct);
+        var result = token.IsRecurring
+            ? await sendApi.SendWithRecurringTokenAsync(job.PageId, token.Token, job.Message, mayStart, cancellationToken).ConfigureAwait(false)
+            : await sendApi.SendWithTokenAsync(job.PageId, token.Token, job.Message, mayStart, cancellationToken).ConfigureAwait(false);
         return await RecordAsync(job, delivery, token, result, finalAttempt, cancellationToken).ConfigureAwait(false);
     }
 
@@ -55,17 +78,26 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         switch (result.Status)
         {
             case SendStatus.Sent:
-                return await FinishAsync(delivery, token, DeliveryState.Sent, result.MessageId, null, spend: true, cancellationToken).ConfigureAwait(false);
+                return await FinishAsync(delivery, token, DeliveryState.Sent, result.MessageId, null, TokenUse.Used, cancellationToken).ConfigureAwait(false);
             case SendStatus.TokenRejected:
                 // Possibly spent by our own earlier call whose answer was lost: trying the user's next token
                 // could message them twice, so this job is done with this user.
-                return await FinishAsync(delivery, token, DeliveryState.TokenRejected, null, result.Reason, spend: true, cancellationToken).ConfigureAwait(false);
+                return await FinishAsync(delivery, token, DeliveryState.TokenRejected, null, result.Reason, TokenUse.Spent, cancellationToken).ConfigureAwait(false);
             case SendStatus.UserUnavailable:
-                return await FinishAsync(delivery, token, DeliveryState.UserUnavailable, null, result.Reason, spend: false, cancellationToken).ConfigureAwait(false);
+                // 10/1893015 on a recurring token: the user stopped it, and no later job may try it.
+                var stopped = token.IsRecurring && result.Error is { } error && SendErrorClassifier.IsStoppedNotifications(error);
+                return await FinishAsync(delivery, token, DeliveryState.UserUnavailable, null, result.Reason, stopped ? TokenUse.Stopped : TokenUse.Unused, cancellationToken).ConfigureAwait(false);
+            case SendStatus.TooSoon when delivery.MayHaveReachedMeta:
+                // Our own earlier call, whose answer was lost, may be the message Meta counts: the user may have it.
+                return await FinishAsync(delivery, token, DeliveryState.Unknown, null, result.Reason, TokenUse.Used, cancellationToken).ConfigureAwait(false);
+            case SendStatus.TooSoon:
+                // A message with this token reached Meta within its interval, not through this service's records (a
+                // restored backup, another system): the user waits for the token to cool down, counted from now.
+                return await FinishAsync(delivery, token, DeliveryState.Deferred, null, result.Reason, TokenUse.CoolingDown, cancellationToken).ConfigureAwait(false);
             case SendStatus.Transient when finalAttempt:
                 // Meta may have delivered and spent the token: released, the next job would have it refused and,
                 // by rule, not try the user's other token. Kept spent, the user is told apart as unknown.
-                return await FinishAsync(delivery, token, DeliveryState.Unknown, null, result.Reason, spend: true, cancellationToken).ConfigureAwait(false);
+                return await FinishAsync(delivery, token, DeliveryState.Unknown, null, result.Reason, TokenUse.Used, cancellationToken).ConfigureAwait(false);
             case SendStatus.Transient:
                 await MarkMayHaveReachedMetaAsync(delivery, cancellationToken).ConfigureAwait(false);
                 return UserOutcome.Retry(result.Reason);
@@ -78,7 +110,7 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
                 var released = await ReleaseAsync(delivery, cancellationToken).ConfigureAwait(false);
                 return UserOutcome.Stop(result.Reason, released);
             default:
-                return await FinishAsync(delivery, token, DeliveryState.Failed, null, result.Reason, spend: false, cancellationToken).ConfigureAwait(false);
+                return await FinishAsync(delivery, token, DeliveryState.Failed, null, result.Reason, TokenUse.Unused, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -105,7 +137,7 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         if (await gate.CurrentStateAsync(job.JobId, cancellationToken).ConfigureAwait(false) is JobState.Cancelled or null)
         {
             var token = await ReadBoundTokenAsync(delivery, cancellationToken).ConfigureAwait(false);
-            var closed = await FinishAsync(delivery, token, DeliveryState.Unknown, null, "The job was cancelled after a call that may have reached Meta.", spend: true, cancellationToken).ConfigureAwait(false);
+            var closed = await FinishAsync(delivery, token, DeliveryState.Unknown, null, "The job was cancelled after a call that may have reached Meta.", TokenUse.Used, cancellationToken).ConfigureAwait(false);
             return UserOutcome.Halted(closed.Recorded);
         }
         return UserOutcome.Halted(DeliveryState.Bound);
@@ -123,7 +155,7 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         {
             return current?.State;
         }
-        var unbind = new TableEntity(current.PartitionKey, current.TokenRowKey) { [nameof(TokenEntity.BoundJobId)] = "" };
+        var unbind = TokenChanges.Of(current, TokenUse.Unused, time.GetUtcNow());
         try
         {
             await Tokens.SubmitTransactionAsync(
@@ -160,23 +192,33 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
     }
 
     /// <summary>
-    /// Returns this (job, user)'s delivery record, binding the earliest-expiring available token when there is none
-    /// yet. A fresh binding comes with its token: the transaction succeeded on the token's ETag, so the row read is
-    /// still the stored one and reading it again would only cost a storage call per user.
+    /// Returns this (job, user)'s delivery record, binding a token when there is none yet (<see cref="TokenChoice"/>:
+    /// an OTN token first, else a recurring one not cooling down, the earliest-expiring of its kind), or recording the
+    /// user deferred when their only usable token is cooling down. A deferred record is bound once a token is usable.
+    /// A fresh binding comes with its token: the transaction succeeded on the token's ETag, so the row read is still
+    /// the stored one and reading it again would only cost a storage call per user.
     /// </summary>
     private async Task<Binding?> BindAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, CancellationToken cancellationToken)
     {
         var partition = TokenKeys.Partition(job.PageId, job.Payload);
         var deliveryRow = DeliveryEntity.RowFor(job.JobId, psid);
+        DeliveryEntity? deferred = null;
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            // Recurring tokens are sent differently (their own recipient field, a cooldown instead of spending) and
-            // are not delivered yet: an OTN send would only make Meta refuse them.
-            var candidate = userTokens.Where(t => !t.IsRecurring && t.IsAvailableAt(now)).MinBy(t => t.ExpiresAt);
+            var candidate = TokenChoice.Pick(userTokens, now, Interval);
             if (candidate is null)
             {
-                return await FindBindingAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
+                var until = TokenChoice.UsableAgainAt(userTokens, now, Interval);
+                if (deferred is not null)
+                {
+                    // Still no usable token: the deferral stands, until the token cools down (null: it never will).
+                    deferred.DeferredUntil = until;
+                    return new Binding(deferred, null);
+                }
+                return until is null
+                    ? await FindBindingAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false)
+                    : await DeferAsync(job, psid, candidateRow: userTokens.First(t => t.IsCoolingDownAt(now, Interval)).RowKey, until.Value, cancellationToken).ConfigureAwait(false);
             }
             var delivery = new DeliveryEntity
             {
@@ -186,38 +228,93 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
                 Psid = psid,
                 TokenRowKey = candidate.RowKey,
                 BoundAt = now,
+                // Binding marks a recurring token sent, before the call, so no other job picks it within the interval.
+                TokenLastSentBefore = candidate.IsRecurring ? candidate.LastSent ?? TokenEntity.NeverSent : null,
             };
             var reserve = new TableEntity(partition, candidate.RowKey) { [nameof(TokenEntity.BoundJobId)] = job.JobId };
+            if (candidate.IsRecurring)
+            {
+                reserve[nameof(TokenEntity.LastSentAt)] = now;
+            }
             var userRow = new TableEntity(partition, DeliveryEntity.UserRowFor(job.JobId, psid));
             try
             {
                 // One entity-group transaction: the token is reserved (if unchanged since read) and the binding
                 // recorded together, or neither. The record's twin row lets an erasure find it by user; it is upserted,
-                // so one left behind by an interrupted purge never blocks a binding.
+                // so one left behind by an interrupted purge never blocks a binding. A deferred record is replaced on
+                // its ETag, so two workers cannot both bind it.
                 await Tokens.SubmitTransactionAsync(
                     [
                         new TableTransactionAction(TableTransactionActionType.UpdateMerge, reserve, candidate.ETag),
-                        new TableTransactionAction(TableTransactionActionType.Add, delivery),
+                        deferred is null
+                            ? new TableTransactionAction(TableTransactionActionType.Add, delivery)
+                            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, delivery, deferred.ETag),
                         new TableTransactionAction(TableTransactionActionType.UpsertReplace, userRow),
                     ],
                     cancellationToken).ConfigureAwait(false);
                 return new Binding(delivery, candidate);
             }
-            catch (TableTransactionFailedException e) when (e.Status == 404)
+            catch (TableTransactionFailedException e) when (e.Status == 404 && e.FailedTransactionActionIndex == 0)
             {
                 // The token is gone since it was read: the user was erased (or the token purged). Nothing was written.
                 return null;
             }
-            catch (TableTransactionFailedException e) when (e.Status == 409)
+            catch (TableTransactionFailedException e) when (e.Status == 409 || (e.Status is 404 or 412 && e.FailedTransactionActionIndex == 1))
             {
-                // This (job, user) is bound already (an earlier attempt, or another worker): follow that binding.
-                return await FindBindingAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
+                // This (job, user) has a record already (an earlier attempt, or another worker), or the deferred one
+                // changed: follow a binding or an outcome; a deferred record is bound from here.
+                var found = await FindDeliveryAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);
+                if (found is not { State: DeliveryState.Deferred } || attempt >= MaxBindAttempts)
+                {
+                    return found is null ? null : new Binding(found, null);
+                }
+                deferred = found;
             }
             catch (TableTransactionFailedException e) when (e.Status == 412 && attempt < MaxBindAttempts)
             {
                 // The token changed since it was read (another job reserved it): read the user's tokens again.
                 userTokens = await tokenStore.ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Records the user deferred (no token bound): their only usable token is a recurring one cooling down until
+    /// <paramref name="until"/>. An existing record (an earlier attempt, another worker) is followed instead.
+    /// </summary>
+    private async Task<Binding?> DeferAsync(FollowUpJob job, string psid, string candidateRow, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var partition = TokenKeys.Partition(job.PageId, job.Payload);
+        var record = new DeliveryEntity
+        {
+            PartitionKey = partition,
+            RowKey = DeliveryEntity.RowFor(job.JobId, psid),
+            JobId = job.JobId,
+            Psid = psid,
+            TokenRowKey = candidateRow,
+            State = DeliveryState.Deferred,
+            DeferredUntil = until,
+            BoundAt = time.GetUtcNow(),
+        };
+        try
+        {
+            await Tokens.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Add, record),
+                    new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(partition, DeliveryEntity.UserRowFor(job.JobId, psid))),
+                ],
+                cancellationToken).ConfigureAwait(false);
+            FollowUpLog.UserFinished(logger, job.JobId, DeliveryState.Deferred);
+            return new Binding(record, null);
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 409)
+        {
+            var found = await FindDeliveryAsync(partition, record.RowKey, cancellationToken).ConfigureAwait(false);
+            if (found is { State: DeliveryState.Deferred })
+            {
+                found.DeferredUntil = until;
+            }
+            return found is null ? null : new Binding(found, null);
         }
     }
 
@@ -233,23 +330,27 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
     private async Task<TokenEntity?> ReadBoundTokenAsync(DeliveryEntity delivery, CancellationToken cancellationToken) =>
         (await Tokens.GetEntityIfExistsAsync<TokenEntity>(delivery.PartitionKey, delivery.TokenRowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
 
+    /// <summary>The outcome a record found written (by another worker, or an earlier attempt) stands for.</summary>
+    private static UserOutcome OutcomeOf(DeliveryEntity? record) =>
+        record is { State: DeliveryState.Deferred } ? UserOutcome.Deferred(record.DeferredUntil) : UserOutcome.Finished(record?.State);
+
     /// <param name="Token">The bound token as stored, when this call made the binding; null when it must be read.</param>
     private sealed record Binding(DeliveryEntity Delivery, TokenEntity? Token);
 
     /// <summary>Records the outcome and what it means for the token, atomically; returns the outcome that stands.</summary>
-    /// <param name="spend">Meta took the message, refused the token or may have used it: never use it again. Otherwise the token is released for other jobs.</param>
+    /// <param name="use">What the outcome means for the token (<see cref="TokenChanges"/>).</param>
     /// <remarks>
     /// Two workers can serve one (job, user) at once (a duplicated queue message): the second follows the first's
     /// binding, sends the same token, and Meta refuses it because the first just spent it. Sent is the truth
     /// whoever else finished, so it is always written; any other outcome only over a binding still open, so the
     /// second worker's refusal never overwrites the first worker's Sent.
     /// </remarks>
-    private async Task<UserOutcome> FinishAsync(DeliveryEntity delivery, TokenEntity? token, DeliveryState state, string? messageId, string? reason, bool spend, CancellationToken cancellationToken)
+    private async Task<UserOutcome> FinishAsync(DeliveryEntity delivery, TokenEntity? token, DeliveryState state, string? messageId, string? reason, TokenUse use, CancellationToken cancellationToken)
     {
         var current = state == DeliveryState.Sent ? null : await FindDeliveryAsync(delivery.PartitionKey, delivery.RowKey, cancellationToken).ConfigureAwait(false);
         if (state != DeliveryState.Sent && current is not { State: DeliveryState.Bound })
         {
-            return UserOutcome.Finished(current?.State);
+            return OutcomeOf(current);
         }
         var now = time.GetUtcNow();
         var record = new TableEntity(delivery.PartitionKey, delivery.RowKey)
@@ -259,6 +360,11 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
             [nameof(DeliveryEntity.Reason)] = reason,
             [nameof(DeliveryEntity.FinishedAt)] = now,
         };
+        var deferredUntil = now + Interval;
+        if (state == DeliveryState.Deferred)
+        {
+            record[nameof(DeliveryEntity.DeferredUntil)] = deferredUntil;
+        }
         var actions = new List<TableTransactionAction>();
         if (state == DeliveryState.Sent)
         {
@@ -274,7 +380,12 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         }
         if (token is not null)
         {
-            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, TokenChange(token, spend, now), ETag.All));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge, TokenChanges.Of(delivery, use, now), ETag.All));
+        }
+        if (use == TokenUse.Stopped && token is not null)
+        {
+            // The stop's purge index row first, as the webhook writes it: a stopped token is kept only for the retention.
+            await tables.RecurringDays.UpsertEntityAsync(RecurringTokenDayEntity.Stop(token, now), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
         }
         try
         {
@@ -285,30 +396,17 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
             // The other worker finished (or released) this (job, user) between the read and the write: its outcome
             // stands. Or the user was erased while the message was in flight: the merges need the rows to exist, so
             // nothing of theirs is written back.
-            return UserOutcome.Finished((await FindDeliveryAsync(delivery.PartitionKey, delivery.RowKey, cancellationToken).ConfigureAwait(false))?.State);
+            return OutcomeOf(await FindDeliveryAsync(delivery.PartitionKey, delivery.RowKey, cancellationToken).ConfigureAwait(false));
         }
         FollowUpLog.UserFinished(logger, delivery.JobId, state);
-        return UserOutcome.Finished(state);
-    }
-
-    private static TableEntity TokenChange(TokenEntity token, bool spend, DateTimeOffset now)
-    {
-        var change = new TableEntity(token.PartitionKey, token.RowKey);
-        if (spend)
-        {
-            change[nameof(TokenEntity.SpentAt)] = now;
-        }
-        else
-        {
-            change[nameof(TokenEntity.BoundJobId)] = "";
-        }
-        return change;
+        return state == DeliveryState.Deferred ? UserOutcome.Deferred(deferredUntil) : UserOutcome.Finished(state);
     }
 }
 
 /// <summary>What happened for one user of a job.</summary>
 /// <param name="Recorded">The user's delivery state after this attempt; null when the user has no delivery record (no token, or released).</param>
-internal sealed record UserOutcome(UserOutcomeKind Kind, DeliveryState? Recorded = null, string? Reason = null)
+/// <param name="Until">For <see cref="UserOutcomeKind.Deferred"/>: when the user's token may be sent again; null when it will not be.</param>
+internal sealed record UserOutcome(UserOutcomeKind Kind, DeliveryState? Recorded = null, string? Reason = null, DateTimeOffset? Until = null)
 {
     public static readonly UserOutcome NoToken = new(UserOutcomeKind.NoToken);
 
@@ -322,6 +420,8 @@ internal sealed record UserOutcome(UserOutcomeKind Kind, DeliveryState? Recorded
     public static UserOutcome Stop(string? reason, DeliveryState? recorded) => new(UserOutcomeKind.Stop, recorded, reason);
 
     public static UserOutcome Halted(DeliveryState? recorded) => new(UserOutcomeKind.Halted, recorded);
+
+    public static UserOutcome Deferred(DateTimeOffset? until) => new(UserOutcomeKind.Deferred, DeliveryState.Deferred, Until: until);
 }
 
 internal enum UserOutcomeKind
@@ -342,4 +442,7 @@ internal enum UserOutcomeKind
     Halted,
 
     HeldBack,
+
+    /// <summary>The user's only usable token is cooling down: no token bound; served again once it is usable, if the job may wait.</summary>
+    Deferred,
 }

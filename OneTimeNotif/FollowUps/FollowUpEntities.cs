@@ -43,6 +43,12 @@ public enum DeliveryState
 
     /// <summary>The last call may have reached Meta (a timeout, a 5xx, a lost connection): the token is spent, the user may have the message.</summary>
     Unknown,
+
+    /// <summary>
+    /// The user's only usable token is a recurring one sent within Meta's interval (or Meta said so, 4/2018354): no
+    /// token is bound. Served once the token cools down if the job's time budget allows; else the job's final word.
+    /// </summary>
+    Deferred,
 }
 
 public static class JobStateNames
@@ -117,14 +123,15 @@ internal sealed class SegmentEntity : TableRow
     public int Failed { get; set; }
     public int Unknown { get; set; }
     public int Pending { get; set; }
+    public int Deferred { get; set; }
 
     public static string RowFor(string after) => RowPrefix + TokenKeys.Hash(after);
 
-    public SegmentTally ToTally() => new(Sent, TokenRejected, UserUnavailable, Failed, Unknown, Pending);
+    public SegmentTally ToTally() => new(Sent, TokenRejected, UserUnavailable, Failed, Unknown, Pending, Deferred);
 }
 
 /// <summary>The outcome counts of a segment's users (or, summed, of a job's).</summary>
-internal readonly record struct SegmentTally(int Sent, int TokenRejected, int UserUnavailable, int Failed, int Unknown, int Pending)
+internal readonly record struct SegmentTally(int Sent, int TokenRejected, int UserUnavailable, int Failed, int Unknown, int Pending, int Deferred = 0)
 {
     /// <param name="recorded">Each user's delivery state after the attempt; null for a user with no delivery record.</param>
     public static SegmentTally Of(IEnumerable<DeliveryState?> recorded)
@@ -136,12 +143,13 @@ internal readonly record struct SegmentTally(int Sent, int TokenRejected, int Us
             counts.GetValueOrDefault(DeliveryState.UserUnavailable),
             counts.GetValueOrDefault(DeliveryState.Failed),
             counts.GetValueOrDefault(DeliveryState.Unknown),
-            counts.GetValueOrDefault(DeliveryState.Bound));
+            counts.GetValueOrDefault(DeliveryState.Bound),
+            counts.GetValueOrDefault(DeliveryState.Deferred));
     }
 
     public static SegmentTally operator +(SegmentTally a, SegmentTally b) => new(
         a.Sent + b.Sent, a.TokenRejected + b.TokenRejected, a.UserUnavailable + b.UserUnavailable,
-        a.Failed + b.Failed, a.Unknown + b.Unknown, a.Pending + b.Pending);
+        a.Failed + b.Failed, a.Unknown + b.Unknown, a.Pending + b.Pending, a.Deferred + b.Deferred);
 
     public void WriteTo(SegmentEntity segment)
     {
@@ -151,6 +159,7 @@ internal readonly record struct SegmentTally(int Sent, int TokenRejected, int Us
         segment.Failed = Failed;
         segment.Unknown = Unknown;
         segment.Pending = Pending;
+        segment.Deferred = Deferred;
     }
 }
 
@@ -176,6 +185,16 @@ internal sealed class DeliveryEntity : TableRow
 
     public string? MessageId { get; set; }
     public string? Reason { get; set; }
+
+    /// <summary>
+    /// A recurring token's <see cref="TokenEntity.LastSentAt"/> before this binding marked it sent: put back when the
+    /// binding is released (no call reached Meta), so the token is not kept cooling for a message never sent.
+    /// </summary>
+    public DateTimeOffset? TokenLastSentBefore { get; set; }
+
+    /// <summary>For <see cref="DeliveryState.Deferred"/>: when the user's recurring token may be sent again.</summary>
+    public DateTimeOffset? DeferredUntil { get; set; }
+
     public DateTimeOffset BoundAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
 

@@ -259,7 +259,10 @@ public sealed class FollowUpJobStore(StorageTables tables, TableBatches batches,
         // its segments say the truth.
         var state = job.State == JobState.Running && IsWalkOver(segments) ? JobState.Completed : job.State;
         return new FollowUpStatus(job.JobId, state, job.StopReason,
-            counts.Sent, counts.TokenRejected, counts.UserUnavailable, counts.Failed, counts.Unknown, counts.Pending);
+            counts.Sent, counts.TokenRejected, counts.UserUnavailable, counts.Failed, counts.Unknown, counts.Pending)
+        {
+            Deferred = counts.Deferred,
+        };
     }
 }
 
@@ -297,4 +300,11 @@ public sealed record FollowUpStatus(
     int UserUnavailable,
     int Failed,
     int Unknown,
-    int Pending);
+    int Pending)
+{
+    /// <summary>
+    /// Users whose only usable token is a recurring one sent within Meta's 48 hours: not messaged yet. While the job
+    /// runs they are served once the token cools down; in a completed job, its time budget ran out first.
+    /// </summary>
+    public int Deferred { get; init; }
+}

@@ -12,8 +12,8 @@ internal static partial class FollowUpLog
     public static partial void Duplicate(ILogger logger, string jobId, JobState state);
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Information,
-        Message = "Follow-up job {JobId} segment served: {Users} users, {Sent} sent, {Finished} finished otherwise, {Pending} still bound")]
-    public static partial void SegmentServed(ILogger logger, string jobId, int users, int sent, int finished, int pending);
+        Message = "Follow-up job {JobId} segment served: {Users} users, {Sent} sent, {Finished} finished otherwise, {Pending} still bound, {Deferred} deferred")]
+    public static partial void SegmentServed(ILogger logger, string jobId, int users, int sent, int finished, int pending, int deferred);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Follow-up job {JobId} segment put back for {Delay} (retry {Retry}): {Reason}")]
     public static partial void SegmentRetry(ILogger logger, string jobId, TimeSpan delay, int retry, string? reason);
@@ -38,4 +38,8 @@ internal static partial class FollowUpLog
 
     [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "Follow-up job {JobId} cancelled")]
     public static partial void Cancelled(ILogger logger, string jobId);
+
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
+        Message = "Follow-up job {JobId} segment waits {Wait} for {Deferred} deferred users, whose recurring tokens are cooling down")]
+    public static partial void SegmentDeferred(ILogger logger, string jobId, int deferred, TimeSpan wait);
 }

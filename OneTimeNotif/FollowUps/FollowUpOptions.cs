@@ -31,4 +31,18 @@ public sealed class FollowUpOptions
     /// attempt a failure stops its job with the reason instead of leaving it running behind a poisoned segment.
     /// </summary>
     public int MaxDequeueCount { get; set; } = 5;
+
+    /// <summary>
+    /// How long after it was submitted a job may still wait for users: a user deferred because their only usable
+    /// token is a recurring one cooling down (Meta: one message per token per 48 hours) is served when the token is
+    /// usable again, if that is within this budget; otherwise the job completes with the user counted deferred.
+    /// Three days by default, so a 48-hour cooldown is waited out.
+    /// </summary>
+    public TimeSpan TimeBudget { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>
+    /// The longest a segment with deferred users waits before it looks again. It waits until the first of their
+    /// tokens cools down, but no longer than this, so a token that changed meanwhile (a new opt-in, a stop) is noticed.
+    /// </summary>
+    public TimeSpan MaxDeferralWait { get; set; } = TimeSpan.FromHours(1);
 }

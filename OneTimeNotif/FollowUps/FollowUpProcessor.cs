@@ -17,6 +17,7 @@ public sealed class FollowUpProcessor(
     TokenStore tokenStore,
     UserIndex users,
     IOptions<FollowUpOptions> options,
+    TimeProvider time,
     ILogger<FollowUpProcessor> logger)
 {
     /// <param name="dequeueCount">How many times the queue has handed out this message (1 the first time).</param>
@@ -150,7 +151,7 @@ public sealed class FollowUpProcessor(
         var stop = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Stop);
         var retry = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Retry);
         var served = SegmentTally.Of(outcomes.Select(o => o.Recorded));
-        FollowUpLog.SegmentServed(logger, job.JobId, users.Count, served.Sent, served.TokenRejected + served.UserUnavailable + served.Failed + served.Unknown, served.Pending);
+        FollowUpLog.SegmentServed(logger, job.JobId, users.Count, served.Sent, served.TokenRejected + served.UserUnavailable + served.Failed + served.Unknown, served.Pending, served.Deferred);
 
         if (stop is not null || outcomes.Any(o => o.Kind == UserOutcomeKind.Halted))
         {
@@ -168,11 +169,37 @@ public sealed class FollowUpProcessor(
             FollowUpLog.SegmentRetry(logger, job.JobId, delay, message.Retry + 1, retry.Reason);
             await queue.EnqueueSegmentAsync(message with { Retry = message.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
         }
+        else if (await DeferralWaitAsync(job, outcomes, settings, cancellationToken).ConfigureAwait(false) is { } wait)
+        {
+            // Users whose recurring token is cooling down are served when it is usable again: the segment comes back
+            // then (or sooner, to look again), not counted as a retry.
+            await jobs.RecordTallyAsync(segment, served, done: false, cancellationToken).ConfigureAwait(false);
+            FollowUpLog.SegmentDeferred(logger, job.JobId, served.Deferred, wait);
+            await queue.EnqueueSegmentAsync(message, wait, cancellationToken).ConfigureAwait(false);
+        }
         else
         {
+            // Deferred users left here stay deferred: their tokens cool down after the job's time budget.
             await jobs.RecordTallyAsync(segment, served, done: true, cancellationToken).ConfigureAwait(false);
             await jobs.TryCompleteAsync(job.JobId, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// How long the segment waits before serving its deferred users again: until the first of their tokens cools
+    /// down, looking again at least every <see cref="FollowUpOptions.MaxDeferralWait"/>. Null when nobody is
+    /// deferred, or no token cools down within the job's <see cref="FollowUpOptions.TimeBudget"/>.
+    /// </summary>
+    private async Task<TimeSpan?> DeferralWaitAsync(FollowUpJob job, List<UserOutcome> outcomes, FollowUpOptions settings, CancellationToken cancellationToken)
+    {
+        var until = outcomes.Where(o => o.Kind == UserOutcomeKind.Deferred && o.Until is not null).Min(o => o.Until);
+        if (until is null || await jobs.FindAsync(job.JobId, cancellationToken).ConfigureAwait(false) is not { } recorded
+            || until > recorded.CreatedAt + settings.TimeBudget)
+        {
+            return null;
+        }
+        var wait = until.Value - time.GetUtcNow();
+        return wait <= TimeSpan.Zero ? TimeSpan.Zero : wait < settings.MaxDeferralWait ? wait : settings.MaxDeferralWait;
     }
 
     /// <summary>

@@ -39,10 +39,11 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     /// Sends with a recurring token (<c>notification_messages_token</c>): not spent by the send, but Meta refuses
     /// another message with it within its interval (<see cref="SendStatus.TooSoon"/>) and once the user stopped it.
     /// </summary>
-    public Task<SendResult> SendWithRecurringTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
+    /// <param name="mayStart">As for <see cref="SendWithTokenAsync"/>: false withdraws the call before it leaves.</param>
+    public Task<SendResult> SendWithRecurringTokenAsync(string pageId, string token, JsonObject message, Func<CancellationToken, ValueTask<bool>>? mayStart = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        return SendWithAsync(pageId, new JsonObject { ["notification_messages_token"] = token }, message, mayStart: null, cancellationToken);
+        return SendWithAsync(pageId, new JsonObject { ["notification_messages_token"] = token }, message, mayStart, cancellationToken);
     }
 
     private async Task<SendResult> SendWithAsync(string pageId, JsonObject recipient, JsonObject message, Func<CancellationToken, ValueTask<bool>>? mayStart, CancellationToken cancellationToken)

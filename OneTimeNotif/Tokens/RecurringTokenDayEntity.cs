@@ -23,7 +23,9 @@ internal sealed class RecurringTokenDayEntity : TableRow
 
     public static RecurringTokenDayEntity Expiry(TokenEntity token) => For(ExpiryPrefix, token, token.ExpiresAt);
 
-    public static RecurringTokenDayEntity Stop(TokenEntity token) => For(StopPrefix, token, token.StoppedAt!.Value);
+    public static RecurringTokenDayEntity Stop(TokenEntity token) => Stop(token, token.StoppedAt!.Value);
+
+    public static RecurringTokenDayEntity Stop(TokenEntity token, DateTimeOffset stoppedAt) => For(StopPrefix, token, stoppedAt);
 
     /// <summary>Expiry rows of tokens expired by <paramref name="now"/>: the past days, and today's up to now.</summary>
     public static string ExpiredBy(DateTimeOffset now) => Through(ExpiryPrefix, now);

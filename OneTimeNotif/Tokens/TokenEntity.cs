@@ -50,8 +50,26 @@ internal sealed class TokenEntity : TableRow
     /// </summary>
     public DateTimeOffset? StatusAt { get; set; }
 
-    /// <summary>Recurring: when a message was last sent (or may have been) with this token; Meta allows the next one an interval later.</summary>
+    /// <summary>
+    /// Recurring: when a message was last sent (or may have been) with this token; Meta allows the next one an
+    /// interval later. Set when a follow-up binds the token, before the call, so no second job can pick it within the
+    /// interval; put back when the call never reached Meta (<see cref="NeverSent"/> when there was no earlier send:
+    /// a merge cannot clear a property).
+    /// </summary>
     public DateTimeOffset? LastSentAt { get; set; }
+
+    /// <summary>The stored "no message yet" of <see cref="LastSentAt"/>: Table Storage's earliest instant.</summary>
+    public static readonly DateTimeOffset NeverSent = new(1601, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary><see cref="LastSentAt"/>, or null when no message was sent with the token.</summary>
+    public DateTimeOffset? LastSent => LastSentAt > NeverSent ? LastSentAt : null;
+
+    /// <summary>A live recurring token sent less than <paramref name="interval"/> ago: Meta would refuse it now (4/2018354).</summary>
+    public bool IsCoolingDownAt(DateTimeOffset now, TimeSpan interval) =>
+        IsRecurring && IsLiveAt(now) && LastSent is { } sent && now < sent + interval;
+
+    /// <summary>Unspent, unexpired and not stopped, whether reserved by a job or not.</summary>
+    public bool IsLiveAt(DateTimeOffset now) => TokenLifetime.IsLive(SpentAt, ExpiresAt, Stopped, now);
 
     public bool IsRecurring => Kind == RecurringKind;
 
@@ -105,7 +123,7 @@ internal sealed class TokenEntity : TableRow
         Kind = TokenKind,
         Stopped = Stopped,
         StoppedAt = StoppedAt,
-        LastSentAt = LastSentAt,
+        LastSentAt = LastSent,
     };
 
     public StoredToken ToStoredToken() => new(PageId, Psid, Payload, Token, OptedInAt, ExpiresAt, SpentAt, RowKey, Reservation)
@@ -116,7 +134,7 @@ internal sealed class TokenEntity : TableRow
         UserTokenStatus = UserTokenStatus,
         Stopped = Stopped,
         StoppedAt = StoppedAt,
-        LastSentAt = LastSentAt,
+        LastSentAt = LastSent,
     };
 
     /// <summary>The job the token is reserved for; a released reservation is stored as an empty string.</summary>
