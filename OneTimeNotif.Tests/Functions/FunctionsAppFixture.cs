@@ -49,6 +49,8 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
                 .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key.Replace("__", ":", StringComparison.Ordinal), (string?)s.Value)))
                 .Build())
             .BuildServiceProvider();
+        // The queue exists before any service enqueues to it, as in a deployment.
+        await Queue.Queue.CreateIfNotExistsAsync();
         _host = await FunctionsHost.StartAsync(AppPath(), settings);
     }
 
