@@ -67,6 +67,8 @@ public static class OneTimeNotifRegistration
             .Validate(o => o.DeliveryRetention >= PurgeOptions.MinDeliveryRetention && o.DeliveryRetention <= PurgeOptions.MaxDeliveryRetention,
                 $"Purge__DeliveryRetention must be between {PurgeOptions.MinDeliveryRetention} and {PurgeOptions.MaxDeliveryRetention} (days.hh:mm:ss); " +
                 "a follow-up job still being delivered must keep its records.")
+            .Validate(o => o.TimeBudget >= PurgeOptions.MinTimeBudget && o.TimeBudget <= PurgeOptions.MaxTimeBudget,
+                $"Purge__TimeBudget must be between {PurgeOptions.MinTimeBudget} and {PurgeOptions.MaxTimeBudget}; keep it well under the Functions functionTimeout.")
             .ValidateOnStart();
         services.AddSingleton<TokenPurge>();
     }
