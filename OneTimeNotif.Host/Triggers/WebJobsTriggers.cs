@@ -1,10 +1,13 @@
+using Azure.Core;
 using Microsoft.Azure.WebJobs;
-using Microsoft.Azure.WebJobs.Host.Timers;
 using Microsoft.Azure.WebJobs.Host;
+using Microsoft.Azure.WebJobs.Host.Timers;
+using Microsoft.Azure.WebJobs.Hosting;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Host.Triggers;
 
@@ -28,7 +31,29 @@ public static class WebJobsTriggers
         var webJobs = services.AddWebJobs(_ => { });
         services.Replace(ServiceDescriptor.Singleton<ITypeLocator>(new FunctionClassLocator(functionClasses)));
         webJobs.AddAzureStorageQueues();
+        services.ConfigureQueueClients();
+        services.BindHostJson(configuration);
+        services.Replace(ServiceDescriptor.Singleton<IWebJobsExceptionHandler, ListenerFailureHandler>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, JobHostService>());
+        return webJobs;
+    }
+
+    /// <summary>
+    /// The extension's queue client retries as the library's storage clients do (its default of five retries up to
+    /// two minutes apart would hide an outage for minutes) and reports unreachable storage as an outage.
+    /// </summary>
+    private static void ConfigureQueueClients(this IServiceCollection services)
+    {
+        services.AddAzureClients(clients => clients.ConfigureDefaults(options =>
+        {
+            StorageRetry.Apply(options);
+            options.AddPolicy(new UnreachableStoragePolicy(), HttpPipelinePosition.PerCall);
+        }));
         services.Replace(ServiceDescriptor.Singleton(InertLogForwarder()));
+    }
+
+    private static void BindHostJson(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddOptions<QueuesOptions>()
             .Bind(configuration.GetSection(QueuesSection))
             .Validate(o => o.MessageEncoding == Azure.Storage.Queues.QueueMessageEncoding.None,
@@ -44,10 +69,6 @@ public static class WebJobsTriggers
                 options.ThrowOnTimeout = false;
             }
         });
-        services.AddSingleton<JobHostSupervisor>();
-        services.Replace(ServiceDescriptor.Singleton<IWebJobsExceptionHandler>(provider => provider.GetRequiredService<JobHostSupervisor>()));
-        services.AddHostedService(provider => provider.GetRequiredService<JobHostSupervisor>());
-        return webJobs;
     }
 
     /// <summary>

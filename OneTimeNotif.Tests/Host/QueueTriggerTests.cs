@@ -4,6 +4,7 @@ using Microsoft.Azure.WebJobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using OneTimeNotif.FollowUps;
 using OneTimeNotif.Host.Triggers;
 using OneTimeNotif.Tests.Infrastructure;
 
@@ -27,7 +28,7 @@ public sealed class QueueTriggerTests(AzuriteFixture storage) : IClassFixture<Az
     [Fact]
     public async Task AMessageThatKeepsFailingIsTriedMaxDequeueCountTimesThenMovedUnchangedToThePoisonQueue()
     {
-        var recorder = new Recorder((_, _) => throw new InvalidOperationException("storage said no"));
+        var recorder = new Recorder((_, _, _) => throw new InvalidOperationException("storage said no"));
         await Queue.CreateIfNotExistsAsync();
         await Queue.SendMessageAsync("{\"jobId\":\"j\"}");
 
@@ -45,7 +46,7 @@ public sealed class QueueTriggerTests(AzuriteFixture storage) : IClassFixture<Az
     [Fact]
     public async Task AFailedMessageComesBackAfterTheVisibilityTimeoutAndIsDeletedOnceItSucceeds()
     {
-        var recorder = new Recorder((_, dequeueCount) => dequeueCount == 1 ? throw new TimeoutException() : Task.CompletedTask);
+        var recorder = new Recorder((_, dequeueCount, _) => dequeueCount == 1 ? throw new TimeoutException() : Task.CompletedTask);
         await Queue.CreateIfNotExistsAsync();
         await Queue.SendMessageAsync("work");
 
@@ -65,8 +66,8 @@ public sealed class QueueTriggerTests(AzuriteFixture storage) : IClassFixture<Az
     {
         // Each message takes longer than the hosts' polling interval: a message in progress must stay invisible to
         // the other host, as it does between the instances of a scaled-out Functions app.
-        var first = new Recorder((_, _) => Task.Delay(TimeSpan.FromSeconds(1)));
-        var second = new Recorder((_, _) => Task.Delay(TimeSpan.FromSeconds(1)));
+        var first = new Recorder((_, _, ct) => Task.Delay(TimeSpan.FromSeconds(1), ct));
+        var second = new Recorder((_, _, ct) => Task.Delay(TimeSpan.FromSeconds(1), ct));
         await Queue.CreateIfNotExistsAsync();
         var messages = Enumerable.Range(0, 12).Select(i => $"message {i}").ToList();
         foreach (var message in messages)
@@ -87,11 +88,42 @@ public sealed class QueueTriggerTests(AzuriteFixture storage) : IClassFixture<Az
     }
 
     [Fact]
+    public async Task AnInvocationThatOutlivesFunctionTimeoutIsCancelledAndItsMessageServedAgain()
+    {
+        var recorder = new Recorder((_, dequeueCount, cancellationToken) =>
+            dequeueCount == 1 ? Task.Delay(TimeSpan.FromMinutes(1), cancellationToken) : Task.CompletedTask);
+        await Queue.CreateIfNotExistsAsync();
+        await Queue.SendMessageAsync("slow work");
+
+        await using (await StartHostAsync(recorder, new() { ["functionTimeout"] = "00:00:01" }))
+        {
+            await Poll.UntilAsync(async () => recorder.Calls.Count == 2 && (await Queue.PeekMessagesAsync()).Value.Length == 0);
+        }
+
+        var calls = recorder.Calls.ToArray();
+        Assert.Equal([1L, 2L], calls.Select(c => c.DequeueCount));
+        Assert.True(calls[1].At - calls[0].At < TimeSpan.FromSeconds(15), $"retried after {calls[1].At - calls[0].At}");
+    }
+
+    [Fact]
+    public async Task TheStandaloneHostCreatesTheFollowUpQueuesOfAFreshStorageAccountAtStartUp()
+    {
+        await using var fresh = await Azurite.StartAsync();
+        await using var app = new OneTimeNotifApplication(fresh);
+        app.StartServer();
+        var queues = new QueueServiceClient(fresh.ConnectionString);
+
+        await Poll.UntilAsync(async () =>
+            (await queues.GetQueueClient(FollowUpQueueClient.QueueName).ExistsAsync()).Value &&
+            (await queues.GetQueueClient(FollowUpQueueClient.PoisonQueueName).ExistsAsync()).Value);
+    }
+
+    [Fact]
     public async Task AHostWhoseQueueSettingsAskForBase64MessagesRefusesToStartAndSaysWhy()
     {
         var failure = await Assert.ThrowsAnyAsync<Exception>(async () =>
         {
-            await using var host = await StartHostAsync(new Recorder((_, _) => Task.CompletedTask), new() { ["extensions:queues:messageEncoding"] = "base64" });
+            await using var host = await StartHostAsync(new Recorder((_, _, _) => Task.CompletedTask), new() { ["extensions:queues:messageEncoding"] = "base64" });
         });
 
         Assert.Contains("messageEncoding must be \"none\"", failure.ToString(), StringComparison.Ordinal);
@@ -136,14 +168,14 @@ public sealed class QueueTriggerTests(AzuriteFixture storage) : IClassFixture<Az
     public sealed record Invocation(string Message, long DequeueCount, DateTime At);
 
     /// <summary>What the recording function was handed, and what it should do with it.</summary>
-    public sealed class Recorder(Func<string, long, Task> handle)
+    public sealed class Recorder(Func<string, long, CancellationToken, Task> handle)
     {
         public ConcurrentQueue<Invocation> Calls { get; } = new();
 
-        public Task HandleAsync(string message, long dequeueCount)
+        public Task HandleAsync(string message, long dequeueCount, CancellationToken cancellationToken)
         {
             Calls.Enqueue(new Invocation(message, dequeueCount, DateTime.UtcNow));
-            return handle(message, dequeueCount);
+            return handle(message, dequeueCount, cancellationToken);
         }
     }
 
@@ -151,7 +183,7 @@ public sealed class QueueTriggerTests(AzuriteFixture storage) : IClassFixture<Az
     public sealed class RecordingTrigger(Recorder recorder)
     {
         [FunctionName("Record")]
-        public Task Run([QueueTrigger("%" + QueueSetting + "%", Connection = "OtnStorage")] string message, long dequeueCount) =>
-            recorder.HandleAsync(message, dequeueCount);
+        public Task Run([QueueTrigger("%" + QueueSetting + "%", Connection = "OtnStorage")] string message, long dequeueCount, CancellationToken cancellationToken) =>
+            recorder.HandleAsync(message, dequeueCount, cancellationToken);
     }
 }
