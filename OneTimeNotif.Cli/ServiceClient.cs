@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Http;
 using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Webhook;
 
 namespace OneTimeNotif.Cli;
@@ -75,15 +76,25 @@ internal sealed class ServiceClient : IDisposable
         return await ReadAsync<FollowUpStatus>(response, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Asks the service to send the OTN request template; returns Meta's message ID.</summary>
+    /// <summary>Asks the service to send a request template (OTN, or recurring); returns Meta's message ID.</summary>
     public async Task<string?> SendOptInRequestAsync(JsonObject body, CancellationToken cancellationToken)
     {
         using var request = Keyed(HttpMethod.Post, OptInRequestEndpoints.Route);
         request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureAcceptedAsync(response, "the OTN request", cancellationToken).ConfigureAwait(false);
+        var kind = body["kind"]?.GetValue<string>() == OptInRequest.RecurringKindName ? "recurring" : "OTN";
+        await EnsureAcceptedAsync(response, $"the {kind} request", cancellationToken).ConfigureAwait(false);
         var sent = await ReadAsync<JsonObject>(response, cancellationToken).ConfigureAwait(false);
         return sent["messageId"]?.GetValue<string>();
+    }
+
+    /// <summary>Erases a user; returns what the service removed.</summary>
+    public async Task<ErasureCounts> EraseUserAsync(string pageId, string psid, CancellationToken cancellationToken)
+    {
+        using var request = Keyed(HttpMethod.Delete, $"{UserEndpoints.Route}/{pageId}/{psid}");
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await EnsureAcceptedAsync(response, "the erasure", cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<ErasureCounts>(response, cancellationToken).ConfigureAwait(false);
     }
 
     private HttpRequestMessage Keyed(HttpMethod method, string path)

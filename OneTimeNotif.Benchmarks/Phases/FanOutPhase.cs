@@ -114,7 +114,8 @@ internal sealed class FanOutPhase : IBenchmarkPhase
     private static async Task<HashSet<string>> SeedAsync(BenchmarkRun run, string connectionString, int recipients, CancellationToken cancellationToken)
     {
         var tables = new StorageTables(new TableServiceClient(connectionString));
-        var store = new TokenStore(tables, new TableBatches(tables), NullLogger<TokenStore>.Instance);
+        var writes = new TableBatches(tables);
+        var store = new TokenStore(tables, writes, new OneTimeNotif.Privacy.UserIndex(tables, writes, LocalSecrets.UserKey), NullLogger<TokenStore>.Instance);
         var source = new OptInSource(PageId, 1);
         var optedInAt = DateTimeOffset.UtcNow.AddDays(-1);
         var batches = Enumerable.Range(0, (recipients + SeedBatch - 1) / SeedBatch)

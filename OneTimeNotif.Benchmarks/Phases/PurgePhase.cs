@@ -70,7 +70,8 @@ internal sealed class PurgePhase : IBenchmarkPhase
         var label = $"{percent:0.#} % expired of {total}";
         await using var storage = await run.StartStorageAsync(cancellationToken);
         var tables = new StorageTables(new TableServiceClient(storage.ConnectionString));
-        var store = new TokenStore(tables, new TableBatches(tables), NullLogger<TokenStore>.Instance);
+        var batches = new TableBatches(tables);
+        var store = new TokenStore(tables, batches, new OneTimeNotif.Privacy.UserIndex(tables, batches, LocalSecrets.UserKey), NullLogger<TokenStore>.Instance);
         var seed = await PurgeSeed.WriteAsync(store, PageId, total, expired, cancellationToken);
         run.Out.WriteLine($"  {label}: seeded {seed.Stored} tokens ({expired} expired) through TokenStore in {seed.Elapsed.TotalSeconds:0.0} s");
         if (seed.Stored != total)

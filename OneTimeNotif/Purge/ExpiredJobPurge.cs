@@ -43,13 +43,31 @@ internal sealed class ExpiredJobPurge(StorageTables tables, TableBatches batches
         }
         tally.Read(1);
 
-        var deliveries = await batches.DeleteRangeAsync(
-            tables.Tokens, TokenKeys.Partition(job.PageId, job.Payload), DeliveryEntity.RowPrefix(jobId), tally.Read, cancellationToken).ConfigureAwait(false);
+        var deliveries = await DeleteDeliveriesAsync(TokenKeys.Partition(job.PageId, job.Payload), jobId, tally, cancellationToken).ConfigureAwait(false);
         var segments = await batches.DeleteRangeAsync(tables.Jobs, job.PartitionKey, SegmentEntity.RowPrefix, tally.Read, cancellationToken).ConfigureAwait(false);
         // The job row after its records: while it exists, the next run can still find and finish them.
         var jobRows = (await batches.DeleteAsync(tables.Jobs, job.PartitionKey, [JobEntity.Row], cancellationToken).ConfigureAwait(false)).Applied;
         tally.Deleted(deliveries + segments + jobRows);
         tally.JobDeleted(deliveries);
         PurgeLog.JobDeleted(logger, jobId, deliveries);
+    }
+
+    /// <summary>
+    /// Deletes the job's delivery records a page at a time, each page's twin rows (which name the user, for erasure)
+    /// before the records: a run cut off in between finds the records again, and their twins are derived from them.
+    /// </summary>
+    private async Task<int> DeleteDeliveriesAsync(string partition, string jobId, PurgeTally tally, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        var filter = KeyRange.Filter(partition, DeliveryEntity.RowPrefix(jobId));
+        var pages = tables.Tokens.QueryAsync<TableEntity>(filter, select: [nameof(ITableEntity.RowKey)], cancellationToken: cancellationToken).AsPages();
+        await foreach (var page in pages.ConfigureAwait(false))
+        {
+            tally.Read(page.Values.Count);
+            var rows = page.Values.Select(e => e.RowKey).ToList();
+            tally.Deleted((await batches.DeleteAsync(tables.Tokens, partition, rows.Select(DeliveryEntity.UserRowOf), cancellationToken).ConfigureAwait(false)).Applied);
+            deleted += (await batches.DeleteAsync(tables.Tokens, partition, rows, cancellationToken).ConfigureAwait(false)).Applied;
+        }
+        return deleted;
     }
 }

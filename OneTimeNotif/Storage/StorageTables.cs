@@ -9,6 +9,9 @@ public sealed class StorageTables(TableServiceClient service)
     public const string ExpiriesTableName = "OtnTokenExpiries";
     public const string JobsTableName = "OtnFollowUpJobs";
     public const string JobDaysTableName = "OtnFollowUpJobDays";
+    public const string UsersTableName = "OtnUsers";
+    public const string DataDeletionsTableName = "OtnDataDeletions";
+    public const string RecurringDaysTableName = "OtnRecurringTokenDays";
 
     private volatile bool _created;
 
@@ -23,6 +26,15 @@ public sealed class StorageTables(TableServiceClient service)
     /// <summary>Follow-up jobs by the UTC day they were recorded, so the purge finds jobs past retention without a scan.</summary>
     public TableClient JobDays { get; } = service.GetTableClient(JobDaysTableName);
 
+    /// <summary>Where each user's data is, and who was erased when, keyed by a keyed hash of the user: erasure reads one partition.</summary>
+    public TableClient Users { get; } = service.GetTableClient(UsersTableName);
+
+    /// <summary>Meta's data-deletion requests: confirmation code, times and counts, for the status page.</summary>
+    public TableClient DataDeletions { get; } = service.GetTableClient(DataDeletionsTableName);
+
+    /// <summary>Recurring tokens by the day they expire or were stopped, so the purge reads only what may be due.</summary>
+    public TableClient RecurringDays { get; } = service.GetTableClient(RecurringDaysTableName);
+
     public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (_created)
@@ -35,6 +47,9 @@ public sealed class StorageTables(TableServiceClient service)
         await Expiries.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await JobDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await Users.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await DataDeletions.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await RecurringDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         _created = true;
     }
 

@@ -2,12 +2,13 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Tokens;
 
 /// <summary>Durable home of every opt-in token: Meta shows a token once and offers no API to list them later.</summary>
-public sealed partial class TokenStore(StorageTables tables, TableBatches batches, ILogger<TokenStore> logger)
+public sealed partial class TokenStore(StorageTables tables, TableBatches batches, UserIndex users, ILogger<TokenStore> logger)
 {
     private readonly ExpiryIndex _expiries = new(tables);
 
@@ -16,7 +17,8 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
     /// already stored changes nothing, so Meta's re-deliveries are harmless (and cannot revive a spent token). An
     /// opt-in storage can never hold (a payload or token over a table property's 32,768 characters, or one storage
     /// refuses for its content) is skipped and logged with its Page and the reason: retrying it could never succeed,
-    /// and failing the batch for it would lose its siblings once Meta gives up on the webhook.
+    /// and failing the batch for it would lose its siblings once Meta gives up on the webhook. An opt-in of an erased
+    /// user made before the erasure is not stored again.
     /// </summary>
     public async Task<SaveResult> SaveAsync(IReadOnlyCollection<OptIn> optIns, CancellationToken cancellationToken = default)
     {
@@ -26,19 +28,27 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
             return default;
         }
         var storable = optIns.Where(FitsStorage).ToList();
-        var entities = storable.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
+        var (kept, erased) = await users.WithoutErasedAsync(storable, cancellationToken).ConfigureAwait(false);
+        var entities = LatestPerToken(kept.Select(TokenEntity.From));
 
-        // The expiry index first: a token whose index row is missing would never be purged, while an index row whose
-        // token write failed is only a row the purge skips.
-        await batches.UpsertAsync(tables.Expiries, entities.Select(TokenExpiryEntity.For), cancellationToken).ConfigureAwait(false);
+        // The indexes first: a token whose expiry row is missing would never be purged, and one missing from the user
+        // index could never be erased, while an index row whose token write failed is only a row skipped.
+        await Task.WhenAll(
+            batches.UpsertAsync(tables.Expiries, entities.Where(e => !e.IsRecurring).Select(TokenExpiryEntity.For), cancellationToken),
+            batches.UpsertAsync(tables.RecurringDays, entities.Where(e => e.IsRecurring).SelectMany(RecurringTokenDayEntity.RowsFor), cancellationToken),
+            users.RecordTopicsAsync(entities.Select(e => (e.PageId, e.Psid, e.PartitionKey)), cancellationToken)).ConfigureAwait(false);
         var added = await batches.AddAsync(tables.Tokens, entities, cancellationToken).ConfigureAwait(false);
         foreach (var refused in added.Refused)
         {
             LogRefused(logger, ((TokenEntity)refused.Entity).PageId, refused.Status, refused.ErrorCode);
         }
+        // An OTN opt-in is stored once and never changed (a re-delivery cannot revive a spent token); a recurring
+        // token's later stop or resume changes the row that exists.
+        var changed = await ApplyRecurringEventsAsync(added.Existing.Cast<TokenEntity>().Where(e => e.IsRecurring), cancellationToken).ConfigureAwait(false);
 
-        var result = new SaveResult(added.Applied, added.Unchanged, optIns.Count - storable.Count + added.Refused.Count);
-        LogSaved(logger, result.Stored, result.AlreadyStored, result.Unusable);
+        var result = new SaveResult(
+            added.Applied + changed.Added, added.Unchanged - changed.Added - changed.Changed, optIns.Count - storable.Count + added.Refused.Count, erased, changed.Changed);
+        LogSaved(logger, result.Stored, result.AlreadyStored, result.Unusable, result.Erased, result.Changed);
         return result;
     }
 
@@ -132,6 +142,23 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
         return found;
     }
 
+    /// <summary>
+    /// Deletes one user's tokens in a topic partition and their expiry index rows (whose keys name the user); returns
+    /// how many tokens were deleted. The index rows go first, in their shard and in the day partition rows written
+    /// before the index was sharded: a token left behind by a failure is found again by a retry.
+    /// </summary>
+    internal async Task<int> EraseUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
+    {
+        var tokens = await ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
+        var indexRows = tokens.Select(TokenExpiryEntity.For).SelectMany(row => new ITableEntity[]
+        {
+            new TableEntity(row.PartitionKey, row.RowKey),
+            new TableEntity(DayPartition.Of(row.ExpiresAt), row.RowKey),
+        });
+        await batches.DeleteAsync(tables.Expiries, indexRows, cancellationToken).ConfigureAwait(false);
+        return (await batches.DeleteAsync(tables.Tokens, partition, tokens.Select(t => t.RowKey), cancellationToken).ConfigureAwait(false)).Applied;
+    }
+
     /// <summary>One user's token rows in a topic partition, with their ETags, for binding.</summary>
     internal async Task<List<TokenEntity>> ReadUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
     {
@@ -155,8 +182,9 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
         return ([], null);
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored, {Unusable} unusable")]
-    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored, int unusable);
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,
+        Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored, {Unusable} unusable, {Erased} of erased users skipped, {Changed} recurring tokens stopped or resumed")]
+    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored, int unusable, int erased, int changed);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
         Message = "OTN opt-in on Page {PageId} skipped as unusable: its {Field} is longer than the {MaxChars} characters a table property holds")]
