@@ -14,7 +14,10 @@ public sealed class StorageTraffic : HttpPipelinePolicy
 {
     private int _entitiesRead;
 
-    /// <summary>Requests for which this returns true fail at once (503), without the SDK's retries.</summary>
+    /// <summary>
+    /// Requests for which this returns true fail at once, without the SDK's retries, with 403 AuthorizationFailure: a
+    /// fault that lasts (a revoked key, a firewall rule), unlike throttling, which delivery waits out.
+    /// </summary>
     public Func<HttpMessage, bool>? FailWhen { get; set; }
 
     /// <summary>Entities returned by point reads and queries since the last <see cref="ResetCounts"/>.</summary>
@@ -53,7 +56,7 @@ public sealed class StorageTraffic : HttpPipelinePolicy
     {
         if (FailWhen?.Invoke(message) == true)
         {
-            throw new RequestFailedException(503, "Storage fault injected by the test.");
+            throw new RequestFailedException(403, "Storage fault injected by the test.", "AuthorizationFailure", null);
         }
     }
 

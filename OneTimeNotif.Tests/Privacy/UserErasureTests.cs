@@ -101,7 +101,7 @@ public sealed class UserErasureTests(AzuriteFixture storage) : IClassFixture<Azu
         var job = Jobs.NewJobId();
         await _app.SubmitFollowUpAsync(Jobs.Json(job, _page, "RESTOCK:kettle"));
         // Counts appear when a segment's attempt ends; the tokens show the bindings at once.
-        await Poll.UntilAsync(async () => (await _app.GetTokensAsync(_page, "RESTOCK:kettle")).All(t => t.BoundJobId == job), "the job has bound both users");
+        await Poll.UntilAsync(async () => (await _app.GetTokensAsync(_page, "RESTOCK:kettle")).All(t => t.BoundJobId == job), describe: () => "the job has bound both users");
 
         var counts = await EraseAsync(erased);
         var status = await _app.WaitForJobAsync(job);

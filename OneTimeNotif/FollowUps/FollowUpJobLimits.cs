@@ -1,5 +1,6 @@
 using System.Text;
 using OneTimeNotif.Configuration;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.FollowUps;
 
@@ -13,7 +14,7 @@ public static class FollowUpJobLimits
     public const int MaxQueueMessageBytes = 64 * 1024;
 
     /// <summary>Table Storage holds a string property of up to 64 KiB as UTF-16: 32,768 characters.</summary>
-    public const int MaxTablePropertyChars = 32 * 1024;
+    public const int MaxTablePropertyChars = StorageRefusal.MaxStringPropertyChars;
 
     /// <summary>
     /// What a segment adds to the job: the longest cursor (a token row key: <c>t_</c>, a PSID of up to 32 digits,

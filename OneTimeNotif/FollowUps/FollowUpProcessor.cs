@@ -59,7 +59,7 @@ public sealed class FollowUpProcessor(
         switch (recorded.State)
         {
             case JobState.Running:
-                await ServeSegmentAsync(message, cancellationToken).ConfigureAwait(false);
+                await ServeOrPutBackAsync(message, cancellationToken).ConfigureAwait(false);
                 break;
             case JobState.Stopped or JobState.Cancelled:
                 // A retry or successor that was waiting when the job halted: end its open bindings; a resumed
@@ -118,7 +118,21 @@ public sealed class FollowUpProcessor(
             await queue.EnqueueSegmentAsync(FollowUpMessage.Segment(job, segment.After), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
         FollowUpLog.Started(logger, job.JobId, unfinished.Count);
-        await ServeSegmentAsync(FollowUpMessage.Segment(job, unfinished[0].After), cancellationToken).ConfigureAwait(false);
+        await ServeOrPutBackAsync(FollowUpMessage.Segment(job, unfinished[0].After), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ServeOrPutBackAsync(FollowUpMessage segment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ServeSegmentAsync(segment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageRefusal.IsThrottling(e))
+        {
+            // Storage is busy, past the SDK's own retries: the segment goes back with a delay, like a throttled
+            // send, instead of failing the message toward the poison queue. Its bindings make serving it again safe.
+            await PutBackAsync(segment, "storage is throttling (503 ServerBusy or 500 OperationTimedOut)", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -165,9 +179,7 @@ public sealed class FollowUpProcessor(
         else if (retry is not null)
         {
             await jobs.RecordTallyAsync(segment, served, done: false, cancellationToken).ConfigureAwait(false);
-            var delay = RetryDelay(message.Retry, settings);
-            FollowUpLog.SegmentRetry(logger, job.JobId, delay, message.Retry + 1, retry.Reason);
-            await queue.EnqueueSegmentAsync(message with { Retry = message.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
+            await PutBackAsync(message, retry.Reason, cancellationToken).ConfigureAwait(false);
         }
         else if (await DeferralWaitAsync(job, outcomes, settings, cancellationToken).ConfigureAwait(false) is { } wait)
         {
@@ -265,7 +277,7 @@ public sealed class FollowUpProcessor(
                 outcomes[i] = UserOutcome.HeldBack;
                 return;
             }
-            var outcome = await delivery.DeliverAsync(message.Job, users[i].Psid, users[i].Tokens, finalAttempt, ct).ConfigureAwait(false);
+            var outcome = await DeliverOneAsync(message.Job, users[i], finalAttempt, ct).ConfigureAwait(false);
             if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop or UserOutcomeKind.Halted)
             {
                 Volatile.Write(ref holdBack, true);
@@ -273,6 +285,26 @@ public sealed class FollowUpProcessor(
             outcomes[i] = outcome;
         }).ConfigureAwait(false);
         return [.. outcomes];
+    }
+
+    /// <summary>A user whose storage calls are throttled waits for the segment's retry, as one whose send was throttled.</summary>
+    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, SegmentUser user, bool finalAttempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await delivery.DeliverAsync(job, user.Psid, user.Tokens, finalAttempt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageRefusal.IsThrottling(e))
+        {
+            return UserOutcome.Retry("storage is throttling (503 ServerBusy or 500 OperationTimedOut)");
+        }
+    }
+
+    private async Task PutBackAsync(FollowUpMessage segment, string? reason, CancellationToken cancellationToken)
+    {
+        var delay = RetryDelay(segment.Retry, options.Value);
+        FollowUpLog.SegmentRetry(logger, segment.Job.JobId, delay, segment.Retry + 1, reason);
+        await queue.EnqueueSegmentAsync(segment with { Retry = segment.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
     }
 
     private ParallelOptions Concurrently(CancellationToken cancellationToken) =>

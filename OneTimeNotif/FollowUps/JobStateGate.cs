@@ -26,10 +26,14 @@ public sealed class JobStateGate(FollowUpJobStore jobs, TimeProvider clock)
 
     private readonly ConcurrentDictionary<string, (JobState State, long ReadSentAt)> _seen = new();
 
-    /// <returns>The job's state as of less than <see cref="Freshness"/> ago; null when the job is not recorded.</returns>
+    /// <returns>
+    /// The job's state as of less than <see cref="Freshness"/> ago; null when the job is not recorded. Only
+    /// "running" is answered from memory: a job seen stopped may have been resumed since, and acting on a stale stop
+    /// would drop a segment of a running job, so any other state is read again.
+    /// </returns>
     public async ValueTask<JobState?> CurrentStateAsync(string jobId, CancellationToken cancellationToken)
     {
-        if (_seen.TryGetValue(jobId, out var seen) && clock.GetElapsedTime(seen.ReadSentAt) < Freshness)
+        if (_seen.TryGetValue(jobId, out var seen) && seen.State == JobState.Running && clock.GetElapsedTime(seen.ReadSentAt) < Freshness)
         {
             return seen.State;
         }
