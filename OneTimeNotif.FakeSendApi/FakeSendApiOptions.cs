@@ -12,4 +12,10 @@ public sealed class FakeSendApiOptions
     public int MaxCallsPerSecondPerPage { get; set; }
 
     public TimeSpan Latency { get; set; }
+
+    /// <summary>The app ID of the app access token (<c>{AppId}|{AppSecret}</c>) that <c>ids_for_pages</c> accepts.</summary>
+    public string? AppId { get; set; }
+
+    /// <summary>Page-scoped IDs per page of an <c>ids_for_pages</c> answer (Meta's default is 25).</summary>
+    public int IdsForPagesPageSize { get; set; } = 25;
 }

@@ -36,6 +36,7 @@ internal static class HostRegistration
             .Validate(o => o.BatchSize is > 0 and <= 32 && o.MaxDequeueCount > 0, "host.json extensions:queues: batchSize 1-32 and maxDequeueCount > 0.")
             .ValidateOnStart();
         services.AddHostedService<FollowUpListener>();
+        services.AddHostedService<DataDeletionListener>();
         services.AddPurgeScheduler(configuration);
         return services;
     }
