@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 
 namespace OneTimeNotif.FakeSendApi;
 
-/// <summary>A message the fake accepted: to an OTN token, or to a PSID.</summary>
-public sealed record FakeDelivery(string PageId, string? Token, string? Psid, JsonObject Message, string MessageId, DateTimeOffset At);
+/// <summary>A message the fake accepted: to an OTN token, a recurring token, or a PSID.</summary>
+public sealed record FakeDelivery(string PageId, string? Token, string? Psid, JsonObject Message, string MessageId, DateTimeOffset At, string? RecurringToken = null);
 
 /// <summary>An error the fake answers with, in Meta's shape.</summary>
 public sealed record FakeError(int HttpStatus, int Code, int? Subcode, string Message, string Type = "OAuthException")
@@ -18,6 +18,8 @@ public sealed record FakeError(int HttpStatus, int Code, int? Subcode, string Me
     public static readonly FakeError OptInRequestLimit = new(400, 9, 2018352, "(#9) The opt-in request limit was reached for this user.");
     public static readonly FakeError OutsideWindow = new(400, 10, 2018278, "(#10) This message is sent outside of allowed window.");
     public static readonly FakeError MissingPermission = new(403, 200, null, "(#200) Requires pages_messaging permission to manage the object", "OAuthException");
+    public static readonly FakeError RecurringTooSoon = new(400, 4, 2018354, "(#4) A message was already sent with this notification_messages_token within the allowed interval.");
+    public static readonly FakeError RecurringStopped = new(400, 10, 1893015, "(#10) The user has stopped notifications for this topic.");
 
     public JsonObject ToJson(string traceId) => new()
     {

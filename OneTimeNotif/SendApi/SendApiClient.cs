@@ -25,12 +25,27 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     private const int ThrottleRetries = 2;
 
     /// <summary>Redeems an OTN token: one message to whoever opted in with it.</summary>
-    public async Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
+    public Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
+        return SendWithAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends with a recurring token (<c>notification_messages_token</c>): not spent by the send, but Meta refuses
+    /// another message with it within its interval (<see cref="SendStatus.TooSoon"/>) and once the user stopped it.
+    /// </summary>
+    public Task<SendResult> SendWithRecurringTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        return SendWithAsync(pageId, new JsonObject { ["notification_messages_token"] = token }, message, cancellationToken);
+    }
+
+    private async Task<SendResult> SendWithAsync(string pageId, JsonObject recipient, JsonObject message, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
-            var result = await SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken).ConfigureAwait(false);
+            var result = await SendAsync(pageId, recipient.DeepClone().AsObject(), message, tokenSend: true, cancellationToken).ConfigureAwait(false);
             // A throttled call delivered nothing, so the same token may go again.
             if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
             {
