@@ -30,7 +30,7 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
     internal Task RecordTopicsAsync(IEnumerable<(string PageId, string Psid, string TokenPartition)> rows, CancellationToken cancellationToken) =>
         batches.UpsertAsync(
             Users,
-            rows.Select(r => new TableEntity(Partition(r.PageId, r.Psid), TopicPrefix + r.TokenPartition)).DistinctBy(e => (e.PartitionKey, e.RowKey)),
+            rows.Select(r => TopicRow(r.PageId, r.Psid, r.TokenPartition)).DistinctBy(e => (e.PartitionKey, e.RowKey)),
             cancellationToken);
 
     /// <summary>Records a follow-up job that names the user (a targeted job), by the job's partition.</summary>
@@ -104,7 +104,7 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
             {
                 return;
             }
-            var latest = new ErasureMarker { PartitionKey = pageId + PageErasuresSuffix, RowKey = LatestRow, ErasedAt = at };
+            var latest = new ErasureMarker { PartitionKey = PageLatestPartition(pageId), RowKey = LatestRow, ErasedAt = at };
             try
             {
                 if (current is null)
@@ -125,7 +125,15 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
     }
 
     private async Task<ErasureMarker?> ReadPageLatestAsync(string pageId, CancellationToken cancellationToken) =>
-        (await Users.GetEntityIfExistsAsync<ErasureMarker>(pageId + PageErasuresSuffix, LatestRow, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+        (await Users.GetEntityIfExistsAsync<ErasureMarker>(PageLatestPartition(pageId), LatestRow, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+
+    /// <summary>The index row saying that the user has tokens in <paramref name="tokenPartition"/> (the benchmark's raw writer writes it too).</summary>
+    internal TableEntity TopicRow(string pageId, string psid, string tokenPartition) => new(Partition(pageId, psid), TopicPrefix + tokenPartition);
+
+    /// <summary>Where the Page's latest erasure time is kept: the one row the webhook reads per Page.</summary>
+    internal static (string PartitionKey, string RowKey) PageLatestKeys(string pageId) => (PageLatestPartition(pageId), LatestRow);
+
+    private static string PageLatestPartition(string pageId) => pageId + PageErasuresSuffix;
 
     /// <summary>What is recorded for the user: one partition read.</summary>
     internal async Task<UserEntries> ReadAsync(string pageId, string psid, CancellationToken cancellationToken)

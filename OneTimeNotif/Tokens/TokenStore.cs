@@ -143,19 +143,21 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
     }
 
     /// <summary>
-    /// Deletes one user's tokens in a topic partition and their expiry index rows (whose keys name the user); returns
-    /// how many tokens were deleted. The index rows go first, in their shard and in the day partition rows written
-    /// before the index was sharded: a token left behind by a failure is found again by a retry.
+    /// Deletes one user's tokens in a topic partition (OTN and recurring) and their purge index rows (whose keys name the
+    /// user); returns how many tokens were deleted. The index rows go first (OTN rows in their shard and in the day
+    /// partition rows written before the index was sharded): a token left behind by a failure is found by a retry.
     /// </summary>
     internal async Task<int> EraseUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
     {
         var tokens = await ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
-        var indexRows = tokens.Select(TokenExpiryEntity.For).SelectMany(row => new ITableEntity[]
+        var indexRows = tokens.Where(t => !t.IsRecurring).Select(TokenExpiryEntity.For).SelectMany(row => new ITableEntity[]
         {
             new TableEntity(row.PartitionKey, row.RowKey),
             new TableEntity(DayPartition.Of(row.ExpiresAt), row.RowKey),
         });
-        await batches.DeleteAsync(tables.Expiries, indexRows, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(
+            batches.DeleteAsync(tables.Expiries, indexRows, cancellationToken),
+            batches.DeleteAsync(tables.RecurringDays, tokens.Where(t => t.IsRecurring).SelectMany(RecurringTokenDayEntity.RowsFor), cancellationToken)).ConfigureAwait(false);
         return (await batches.DeleteAsync(tables.Tokens, partition, tokens.Select(t => t.RowKey), cancellationToken).ConfigureAwait(false)).Applied;
     }
 
