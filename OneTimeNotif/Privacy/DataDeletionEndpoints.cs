@@ -48,7 +48,7 @@ public static class DataDeletionEndpoints
         {
             return TypedResults.Problem("Send application/x-www-form-urlencoded with a signed_request field.", statusCode: StatusCodes.Status400BadRequest);
         }
-        var form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { ValueLengthLimit = MaxBodyBytes }, cancellationToken).ConfigureAwait(false);
+        var form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { ValueLengthLimit = MaxBodyBytes, ValueCountLimit = 16 }, cancellationToken).ConfigureAwait(false);
         if (!SignedRequest.TryVerify(form["signed_request"], settings.AppSecret, out var userId, out var error))
         {
             PrivacyLog.DeletionRefused(logger, error!);
