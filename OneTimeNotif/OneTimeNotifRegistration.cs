@@ -23,7 +23,8 @@ public static class OneTimeNotifRegistration
         services.AddOptions<MessengerOptions>().Bind(configuration.GetSection(MessengerOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MessengerOptions>, MessengerOptionsValidator>();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName))
-            .Validate(o => o.MaxBodyBytes > 0, "Webhook__MaxBodyBytes must be positive.").ValidateOnStart();
+            .Validate(o => o.MaxBodyBytes > 0, "Webhook__MaxBodyBytes must be positive.")
+            .Validate(o => o.BodyTimeout > TimeSpan.Zero, "Webhook__BodyTimeout must be positive.").ValidateOnStart();
         services.AddOtnStorage(configuration);
         services.AddOptions<RecurringOptions>().Bind(configuration.GetSection(RecurringOptions.SectionName))
             .Validate(o => o.TokenInterval >= RecurringOptions.MinTokenInterval && o.TokenInterval <= RecurringOptions.MaxTokenInterval,

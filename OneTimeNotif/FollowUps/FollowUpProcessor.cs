@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Privacy;
+using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.FollowUps;
@@ -30,7 +31,16 @@ public sealed class FollowUpProcessor(
         }
         if (await AdmitAsync(work!, messageText, dequeueCount, cancellationToken).ConfigureAwait(false))
         {
-            await ServeSegmentAsync(work!, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ServeSegmentAsync(work!, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (StorageRefusal.IsThrottling(e))
+            {
+                // Storage is busy, past the SDK's own retries: the segment goes back with a delay, like a throttled
+                // send, instead of failing the message toward the poison queue. Its bindings make serving it again safe.
+                await PutBackAsync(work!, "storage is throttling (503 ServerBusy or 500 OperationTimedOut)", cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -122,9 +132,7 @@ public sealed class FollowUpProcessor(
         }
         else if (retry is not null)
         {
-            var delay = RetryDelay(work.Retry, settings);
-            FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, work.Retry + 1, retry.Reason);
-            await queue.EnqueueSegmentAsync(work with { Retry = work.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
+            await PutBackAsync(work, retry.Reason, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -147,7 +155,7 @@ public sealed class FollowUpProcessor(
                 outcomes.Add(UserOutcome.Retry("held back after a throttled or stopping call"));
                 return;
             }
-            var outcome = await delivery.DeliverAsync(work.Job, user.Psid, user.Tokens, finalAttempt, ct).ConfigureAwait(false);
+            var outcome = await DeliverOneAsync(work.Job, user.Psid, user.Tokens, finalAttempt, ct).ConfigureAwait(false);
             if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop)
             {
                 Volatile.Write(ref holdBack, true);
@@ -155,6 +163,26 @@ public sealed class FollowUpProcessor(
             outcomes.Add(outcome);
         }).ConfigureAwait(false);
         return [.. outcomes];
+    }
+
+    /// <summary>A user whose storage calls are throttled waits for the segment's retry, as one whose send was throttled.</summary>
+    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, string psid, List<TokenEntity> tokens, bool finalAttempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await delivery.DeliverAsync(job, psid, tokens, finalAttempt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageRefusal.IsThrottling(e))
+        {
+            return UserOutcome.Retry("storage is throttling (503 ServerBusy or 500 OperationTimedOut)");
+        }
+    }
+
+    private async Task PutBackAsync(FollowUpWork work, string? reason, CancellationToken cancellationToken)
+    {
+        var delay = RetryDelay(work.Retry, options.Value);
+        FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, work.Retry + 1, reason);
+        await queue.EnqueueSegmentAsync(work with { Retry = work.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One page of the topic's token rows, grouped by user; or the one user a targeted job names.</summary>
