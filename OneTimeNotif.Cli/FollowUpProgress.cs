@@ -23,7 +23,7 @@ internal static class FollowUpProgress
                 var served = Served(status);
                 var finished = IsFinished(status);
                 progress.Report(new ProgressState(
-                    string.Create(CultureInfo.InvariantCulture, $"Job {jobId}: {status.State}, {served}{(waiting is null ? "" : $" of {waiting}")} users served"),
+                    string.Create(CultureInfo.InvariantCulture, $"Job {jobId}: {status.State.ToName()}, {served}{(waiting is null ? "" : $" of {waiting}")} users served"),
                     served,
                     finished));
                 if (finished)
@@ -33,7 +33,7 @@ internal static class FollowUpProgress
                 if (clock.Elapsed > timeout)
                 {
                     throw new CommandException(
-                        $"Job {jobId} is still {status.State} after {timeout.TotalSeconds:0} seconds; it goes on: otn followup status {jobId}");
+                        $"Job {jobId} is still {status.State.ToName()} after {timeout.TotalSeconds:0} seconds; it goes on: otn followup status {jobId}");
                 }
                 await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
             }
@@ -41,16 +41,16 @@ internal static class FollowUpProgress
         return status!;
     }
 
-    public static bool IsFinished(FollowUpStatus status) => status.State is JobState.Completed or JobState.Stopped;
+    public static bool IsFinished(FollowUpStatus status) => status.State.IsSettled();
 
-    private static int Served(FollowUpStatus status) => status.Sent + status.TokenRejected + status.UserUnavailable + status.Failed;
+    private static int Served(FollowUpStatus status) => status.Sent + status.TokenRejected + status.UserUnavailable + status.Failed + status.Unknown;
 
     /// <summary>One line a person reads and a script can match.</summary>
     public static string Describe(FollowUpStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"Job {status.JobId}: {status.State}; sent {status.Sent}, token rejected {status.TokenRejected}, user unavailable {status.UserUnavailable}, failed {status.Failed}, pending {status.Pending}");
+            $"Job {status.JobId}: {status.State.ToName()}; sent {status.Sent}, token rejected {status.TokenRejected}, user unavailable {status.UserUnavailable}, failed {status.Failed}, unknown {status.Unknown}, pending {status.Pending}");
         return status.Reason is null ? $"{line}." : $"{line}; reason: {status.Reason}";
     }
 }

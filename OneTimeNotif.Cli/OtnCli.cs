@@ -18,7 +18,8 @@ internal static class OtnCli
             new Command("followup", "Follow-ups: tell the users waiting on a topic")
             {
                 FollowUpSendCommand.Create(cli, common),
-                FollowUpStatusCommand.Create(cli, common),
+                FollowUpJobCommands.CreateStatus(cli, common),
+                FollowUpJobCommands.CreateCancel(cli, common),
             },
             RequestCommand.Create(cli, common),
             TokensStatsCommand.Create(cli),

@@ -64,15 +64,22 @@ internal sealed class ServiceClient : IDisposable
     }
 
     /// <returns>The job's counts, or null when the service knows no such job.</returns>
-    public async Task<FollowUpStatus?> GetFollowUpStatusAsync(string jobId, CancellationToken cancellationToken)
+    public Task<FollowUpStatus?> GetFollowUpStatusAsync(string jobId, CancellationToken cancellationToken) =>
+        SendForJobAsync(HttpMethod.Get, jobId, "the status request", cancellationToken);
+
+    /// <returns>The cancelled job's status, or null when the service knows no such job; a completed job is refused (409).</returns>
+    public Task<FollowUpStatus?> CancelFollowUpAsync(string jobId, CancellationToken cancellationToken) =>
+        SendForJobAsync(HttpMethod.Delete, jobId, "the cancel", cancellationToken);
+
+    private async Task<FollowUpStatus?> SendForJobAsync(HttpMethod method, string jobId, string what, CancellationToken cancellationToken)
     {
-        using var request = Keyed(HttpMethod.Get, $"{FollowUpEndpoints.Route}/{Uri.EscapeDataString(jobId)}");
+        using var request = Keyed(method, $"{FollowUpEndpoints.Route}/{Uri.EscapeDataString(jobId)}");
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
-        await EnsureAcceptedAsync(response, "the status request", cancellationToken).ConfigureAwait(false);
+        await EnsureAcceptedAsync(response, what, cancellationToken).ConfigureAwait(false);
         return await ReadAsync<FollowUpStatus>(response, cancellationToken).ConfigureAwait(false);
     }
 

@@ -48,6 +48,7 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private readonly Dictionary<(string PageId, string Psid, string Title), DateTimeOffset> _recurringRequests = [];
     private int _calls;
     private int _throttled;
+    private int _revokePageTokensAfter = int.MaxValue;
 
     private FakeSendApiServer(WebApplication app, FakeSendApiOptions options)
     {
@@ -92,6 +93,14 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     public void AddPageScopedId(string appScopedUserId, string pageId, string psid) =>
         _appUsers.AddOrUpdate(appScopedUserId, _ => [(pageId, psid)], (_, ids) => [.. ids, (pageId, psid)]);
 
+    /// <summary>
+    /// Once this many messages were delivered, every Page token is refused (190), as when an operator revokes it
+    /// while a job runs; <see cref="RestorePageTokens"/> accepts them again.
+    /// </summary>
+    public void RevokePageTokensAfter(int deliveries) => Volatile.Write(ref _revokePageTokensAfter, deliveries);
+
+    public void RestorePageTokens() => Volatile.Write(ref _revokePageTokensAfter, int.MaxValue);
+
     /// <summary>Marks a token used, as if an earlier call had redeemed it.</summary>
     public void UseToken(string token) => _usedTokens[token] = 0;
 
@@ -121,7 +130,8 @@ public sealed class FakeSendApiServer : IAsyncDisposable
         }
         var body = await request.ReadFromJsonAsync<JsonObject>().ConfigureAwait(false);
         var accessToken = request.Headers.Authorization.ToString().Replace("Bearer ", "", StringComparison.Ordinal);
-        if (!_options.PageTokens.TryGetValue(pageId, out var expected) || expected != accessToken)
+        if (!_options.PageTokens.TryGetValue(pageId, out var expected) || expected != accessToken
+            || _deliveries.Count >= Volatile.Read(ref _revokePageTokensAfter))
         {
             return Error(FakeError.BadPageToken);
         }

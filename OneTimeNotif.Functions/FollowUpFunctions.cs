@@ -8,8 +8,8 @@ using OneTimeNotif.Functions.Http;
 
 namespace OneTimeNotif.Functions;
 
-/// <summary>Submitting a follow-up job and reading its outcome: for services, so guarded by a function key.</summary>
-public sealed class FollowUpFunctions(FollowUpJobs jobs, FollowUpQueueClient queue, IOptionsMonitor<MessengerOptions> messenger)
+/// <summary>Submitting, reading and cancelling a follow-up job: for services, so guarded by a function key.</summary>
+public sealed class FollowUpFunctions(FollowUpJobStore jobs, FollowUpQueueClient queue, FollowUpCancellation cancellation, IOptionsMonitor<MessengerOptions> messenger)
 {
     [Function(nameof(SubmitFollowUp))]
     public async Task<IActionResult> SubmitFollowUp(
@@ -25,5 +25,14 @@ public sealed class FollowUpFunctions(FollowUpJobs jobs, FollowUpQueueClient que
         string jobId,
         CancellationToken cancellationToken) =>
         (await FollowUpEndpoints.GetStatusAsync(jobId, jobs, cancellationToken).ConfigureAwait(false))
+            .ToActionResult();
+
+    /// <remarks>The request is only the trigger; <paramref name="jobId"/> is bound from the route.</remarks>
+    [Function(nameof(CancelFollowUp))]
+    public async Task<IActionResult> CancelFollowUp(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "followups/{jobId}")] HttpRequest request,
+        string jobId,
+        CancellationToken cancellationToken) =>
+        (await FollowUpEndpoints.CancelAsync(jobId, cancellation, cancellationToken).ConfigureAwait(false))
             .ToActionResult();
 }

@@ -74,14 +74,23 @@ public static class OneTimeNotifRegistration
 
     private static void AddFollowUps(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<FollowUpOptions>().Bind(configuration.GetSection(FollowUpOptions.SectionName))
+        services.AddOptions<FollowUpOptions>()
+            // The queue host's own setting (host.json, or its app-setting override on Azure), so the two never disagree.
+            .Configure(o => o.MaxDequeueCount = configuration.GetValue<int?>("AzureFunctionsJobHost:extensions:queues:maxDequeueCount")
+                ?? configuration.GetValue<int?>("extensions:queues:maxDequeueCount")
+                ?? o.MaxDequeueCount)
+            .Bind(configuration.GetSection(FollowUpOptions.SectionName))
             .Validate(o => o.SegmentSize is > 0 and <= 1000, "FollowUps__SegmentSize must be between 1 and 1000 (a Table Storage page).")
             .Validate(o => o.SendConcurrency > 0, "FollowUps__SendConcurrency must be positive.")
+            .Validate(o => o.MaxDequeueCount > 0, "extensions:queues:maxDequeueCount must be positive.")
             .ValidateOnStart();
         services.AddSingleton<FollowUpQueueClient>();
-        services.AddSingleton<FollowUpJobs>();
+        services.AddSingleton<FollowUpJobStore>();
+        // The gate measures how fresh a read is against real elapsed time, never the business clock tests move.
+        services.AddSingleton(provider => new JobStateGate(provider.GetRequiredService<FollowUpJobStore>(), TimeProvider.System));
         services.AddSingleton<FollowUpDelivery>();
         services.AddSingleton<FollowUpProcessor>();
+        services.AddSingleton<FollowUpCancellation>();
     }
 
     private static void AddPurge(this IServiceCollection services, IConfiguration configuration)

@@ -42,7 +42,7 @@ internal static class FollowUpSendCommand
             var job = Job(result.GetValue(jobId) ?? NewJobId(cli.Time), result.GetRequiredValue(page), result.GetRequiredValue(payload), result.GetValue(psid), result.GetRequiredValue(text));
             using var service = new ServiceClient(cli, cli.Settings.ServiceUrl(result.GetValue(common.Url)));
             var status = await SendAsync(cli, service, job, result.GetValue(wait), TimeSpan.FromSeconds(result.GetValue(timeout)), cancellationToken).ConfigureAwait(false);
-            return status.State == JobState.Stopped ? ExitCodes.Failed : ExitCodes.Ok;
+            return status.State is JobState.Stopped or JobState.Cancelled ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return send;
     }
@@ -64,7 +64,7 @@ internal static class FollowUpSendCommand
         int? waiting = wait && cli.Settings.HasStorage ? await CountWaitingUsersAsync(cli, job, cancellationToken).ConfigureAwait(false) : null;
         var status = await service.SubmitFollowUpAsync(job, cancellationToken).ConfigureAwait(false);
         cli.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-            $"Submitted follow-up job [bold]{job.JobId}[/] for Page {job.PageId}, payload [bold]{job.Payload}[/]{(job.Psid is null ? "" : $", PSID {job.Psid}")}: {status.State}{(waiting is null ? "" : $", {waiting} user(s) waiting")}.");
+            $"Submitted follow-up job [bold]{job.JobId}[/] for Page {job.PageId}, payload [bold]{job.Payload}[/]{(job.Psid is null ? "" : $", PSID {job.Psid}")}: {status.State.ToName()}{(waiting is null ? "" : $", {waiting} user(s) waiting")}.");
         if (!wait)
         {
             cli.Out.MarkupLineInterpolated($"Follow it with: otn followup status {job.JobId}");
@@ -74,6 +74,10 @@ internal static class FollowUpSendCommand
         if (status.State == JobState.Stopped)
         {
             throw new CommandException($"{FollowUpProgress.Describe(status).TrimEnd('.')}. Fix the cause and send the same job again (--job-id {job.JobId}) to resume it.");
+        }
+        if (status.State == JobState.Cancelled)
+        {
+            throw new CommandException($"{FollowUpProgress.Describe(status).TrimEnd('.')}: someone cancelled it.");
         }
         cli.Out.WriteLine(FollowUpProgress.Describe(status));
         return status;

@@ -35,8 +35,8 @@ public sealed class DemoCommandTests(AzuriteFixture storage) : IAsyncLifetime
         Assert.Equal("one_time_notif_req", request.Message["attachment"]!["payload"]!["template_type"]!.GetValue<string>());
         Assert.Contains($"Sent the OTN request to PSID {request.Psid} on Page {_otn.Page}", output, StringComparison.Ordinal);
         // Two users opted in and were told once; the second follow-up told nobody; their tokens are spent.
-        Assert.Matches(@"completed; sent 2, token rejected 0, user unavailable 0, failed 0, pending 0\.", output);
-        Assert.Matches(@"completed; sent 0, token rejected 0, user unavailable 0, failed 0, pending 0\.", output);
+        Assert.Matches(@"completed; sent 2, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0\.", output);
+        Assert.Matches(@"completed; sent 0, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0\.", output);
         Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(output, @"User \d+'s token: spent at "));
         var followUps = _otn.Fake.Deliveries.Where(d => d.Token is not null).ToList();
         Assert.Equal((3, 2), (_otn.Fake.Deliveries.Count, followUps.Count));

@@ -1,9 +1,11 @@
+using Microsoft.Extensions.DependencyInjection;
+using OneTimeNotif.FollowUps;
 using OneTimeNotif.Tests.Infrastructure;
 using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 
 namespace OneTimeNotif.Tests.Cli;
 
-/// <summary><c>otn followup send</c> and <c>otn followup status</c> against the standalone host, its queue listener and the fake Send API.</summary>
+/// <summary><c>otn followup send</c>, <c>status</c> and <c>cancel</c> against the standalone host, its queue listener and the fake Send API.</summary>
 [Collection(UsesOperatorTools.Name)]
 public sealed class FollowUpCommandTests(AzuriteFixture storage) : IAsyncLifetime
 {
@@ -22,7 +24,7 @@ public sealed class FollowUpCommandTests(AzuriteFixture storage) : IAsyncLifetim
 
         run.AssertSucceeded();
         Assert.Contains("queued, 3 user(s) waiting.", run.Output, StringComparison.Ordinal);
-        Assert.Matches(@"Job cli-\S+: completed; sent 3, token rejected 0, user unavailable 0, failed 0, pending 0\.", run.Output);
+        Assert.Matches(@"Job cli-\S+: completed; sent 3, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0\.", run.Output);
         Assert.Matches(@"Job cli-\S+: completed, 3 of 3 users served: 100%", run.Output);
         Assert.Equal(3, _otn.Fake.Deliveries.Count);
         Assert.All(_otn.Fake.Deliveries, d => Assert.Equal("Back in stock!", d.Message["text"]!.GetValue<string>()));
@@ -45,7 +47,7 @@ public sealed class FollowUpCommandTests(AzuriteFixture storage) : IAsyncLifetim
         var status = await _otn.RunAsync("followup", "status", jobId);
 
         status.AssertSucceeded();
-        Assert.Equal($"Job {jobId}: completed; sent 1, token rejected 0, user unavailable 0, failed 0, pending 0.", status.Output.Trim());
+        Assert.Equal($"Job {jobId}: completed; sent 1, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0.", status.Output.Trim());
         Assert.Equal(tokens[users[1]], Assert.Single(_otn.Fake.Deliveries).Token);
     }
 
@@ -55,6 +57,28 @@ public sealed class FollowUpCommandTests(AzuriteFixture storage) : IAsyncLifetim
         var run = await _otn.RunAsync("followup", "status", "no-such-job");
 
         run.AssertFailedInOneLine(1, "knows no follow-up job 'no-such-job'");
+    }
+
+    [Fact]
+    public async Task CancelStopsAJobAndPrintsWhatItHadSentAndAnUnknownOrCompletedJobIsAFailure()
+    {
+        var queued = Jobs.NewJobId();
+        // Recorded and never served: cancelled while still queued.
+        Assert.True(FollowUpJob.TryParse(Jobs.Json(queued, _otn.Page, "NOBODY-WAITS"), out var job, out _));
+        await _otn.App.Services.GetRequiredService<FollowUpJobStore>().RegisterAsync(job!, JobState.Queued);
+        await _otn.App.OptInAsync(_otn.Page, "P", [NewId()]);
+        var completed = Jobs.NewJobId();
+        await _otn.App.SubmitFollowUpAsync(Jobs.Json(completed, _otn.Page, "P"));
+        await _otn.App.WaitForJobAsync(completed);
+
+        var cancel = await _otn.RunAsync("followup", "cancel", queued);
+        var late = await _otn.RunAsync("followup", "cancel", completed);
+        var unknown = await _otn.RunAsync("followup", "cancel", "no-such-job");
+
+        cancel.AssertSucceeded();
+        Assert.Equal($"Job {queued}: cancelled; sent 0, token rejected 0, user unavailable 0, failed 0, unknown 0, pending 0.", cancel.Output.Trim());
+        late.AssertFailedInOneLine(1, "409", "has completed");
+        unknown.AssertFailedInOneLine(1, "knows no follow-up job 'no-such-job'");
     }
 
     [Fact]

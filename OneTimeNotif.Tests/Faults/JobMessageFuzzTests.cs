@@ -26,7 +26,7 @@ public sealed class JobMessageFuzzTests(AzuriteFixture storage) : IClassFixture<
 
         await Task.Run(() => Prop.ForAll(Messages.ToArbitrary(), message =>
         {
-            if (!FollowUpWork.TryParse(message, out _, out _))
+            if (!FollowUpMessage.TryParse(message, out _, out _))
             {
                 unreadable++;
             }

@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Tests.Infrastructure;
@@ -109,8 +112,8 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
         var done = await _app.WaitForJobAsync(jobId);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(new FollowUpStatus(jobId, JobState.Queued, null, 0, 0, 0, 0, 0), accepted);
-        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 3, 0, 0, 0, 0), done);
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Queued, null, 0, 0, 0, 0, 0, 0), accepted);
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 3, 0, 0, 0, 0, 0), done);
     }
 
     [Fact]
@@ -120,7 +123,7 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
         var user = NewId();
         var tokens = await _app.OptInAsync(_page, "P", [user]);
         var jobId = Jobs.NewJobId();
-        var message = new System.Text.Json.Nodes.JsonObject { ["text"] = "Your table is ready" };
+        var message = new JsonObject { ["text"] = "Your table is ready" };
 
         await queue.EnqueueAsync(new FollowUpJob(jobId, _page, "P", null, message));
         var invalid = await Assert.ThrowsAsync<ArgumentException>(() =>
@@ -129,5 +132,59 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
         Assert.Contains("pageId", invalid.Message, StringComparison.Ordinal);
         Assert.Equal(1, (await _app.WaitForJobAsync(jobId)).Sent);
         Assert.Equal(tokens[user], Assert.Single(_fake.Deliveries).Token);
+    }
+
+    /// <summary>A job whose message carries <paramref name="text"/> in a generic template's subtitle (attachments have no length rule of ours).</summary>
+    private static string JobWithAttachment(string jobId, string pageId, string text) => new JsonObject
+    {
+        ["jobId"] = jobId,
+        ["pageId"] = pageId,
+        ["payload"] = "P",
+        ["message"] = new JsonObject
+        {
+            ["attachment"] = new JsonObject
+            {
+                ["type"] = "template",
+                ["payload"] = new JsonObject
+                {
+                    ["template_type"] = "generic",
+                    ["elements"] = new JsonArray(new JsonObject { ["title"] = "Notice", ["subtitle"] = text }),
+                },
+            },
+        },
+    }.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    [Fact]
+    public async Task AJobInArabicIsKeptAtItsOwnSizeNotThreeTimesItAndDelivered()
+    {
+        // 25,000 Arabic letters: 50 KB as UTF-8, 150 KB once escaped as \uXXXX.
+        var arabic = string.Concat(Enumerable.Repeat("عاد المنتج ", 2500))[..25000];
+        await _app.OptInAsync(_page, "P", [NewId()]);
+        var jobId = Jobs.NewJobId();
+
+        var response = await _app.SubmitFollowUpAsync(JobWithAttachment(jobId, _page, arabic));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(1, (await _app.WaitForJobAsync(jobId)).Sent);
+        Assert.Equal(arabic, Assert.Single(_fake.Deliveries).Message["attachment"]!["payload"]!["elements"]![0]!["subtitle"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("日本語のお知らせ", 22000, "bytes")]
+    [InlineData("restock ", 33000, "characters")]
+    public async Task AJobOverTheLimitIs413NamingTheLimitAndTheLibraryClientRefusesIt(string unit, int length, string limit)
+    {
+        var text = string.Concat(Enumerable.Repeat(unit, (length / unit.Length) + 1))[..length];
+        var json = JobWithAttachment(Jobs.NewJobId(), _page, text);
+
+        var response = await _app.SubmitFollowUpAsync(json);
+        Assert.True(FollowUpJob.TryParse(json, out var job, out _));
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => _app.Services.GetRequiredService<FollowUpQueueClient>().EnqueueAsync(job!));
+
+        var reason = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var expected = limit == "bytes" ? $"at most {FollowUpJobLimits.MaxJobBytes} bytes" : $"at most {FollowUpJobLimits.MaxTablePropertyChars} ";
+        Assert.Contains(expected, reason, StringComparison.Ordinal);
+        Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
     }
 }

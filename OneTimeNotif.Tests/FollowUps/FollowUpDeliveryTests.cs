@@ -64,7 +64,7 @@ public sealed class FollowUpDeliveryTests(AzuriteFixture storage) : IClassFixtur
         Assert.Equal($"/api/followups/{jobId}", response.Headers.Location?.OriginalString);
         var status = await _app.WaitForJobAsync(jobId);
 
-        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 30, 0, 0, 0, 0), status);
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 30, 0, 0, 0, 0, 0), status);
         Assert.Equal(30, _fake.Deliveries.Count);
         Assert.All(tokens.Values, t => Assert.Equal(1, DeliveriesTo(t)));
         Assert.All(_fake.Deliveries, d => Assert.Equal(Jobs.Text, d.Message["text"]!.GetValue<string>()));
@@ -271,7 +271,7 @@ public sealed class FollowUpDeliveryTests(AzuriteFixture storage) : IClassFixtur
         await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));
         var status = await _app.WaitForJobAsync(jobId);
 
-        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 10, 0, 0, 0, 0), status);
+        Assert.Equal(new FollowUpStatus(jobId, JobState.Completed, null, 10, 0, 0, 0, 0, 0), status);
         Assert.All(tokens.Values, t => Assert.Equal(1, DeliveriesTo(t)));
         Assert.Contains(_app.Logs.Entries, l => l.EventId.Id == 5004);
     }

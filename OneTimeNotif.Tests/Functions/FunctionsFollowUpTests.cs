@@ -59,7 +59,7 @@ public sealed class FunctionsFollowUpTests(FunctionsAppFixture app)
             var jobId = Jobs.NewJobId();
             var json = Jobs.Json(jobId, page, payload);
             Assert.True(FollowUpJob.TryParse(json, out var job, out _));
-            await app.Library.GetRequiredService<FollowUpJobs>().RegisterAsync(job!, JobState.Running);
+            await app.Library.GetRequiredService<FollowUpJobStore>().RegisterAsync(job!, JobState.Running);
             if (!await HandOutOnceAsync(json))
             {
                 Assert.True(attempt < 3, "The app's listener took the message first three times.");

@@ -89,6 +89,9 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
 
     public LogCapture Logs { get; } = new();
 
+    /// <summary>The host's Table Storage calls: entities read, and faults a test injects.</summary>
+    public StorageTraffic Storage { get; } = new();
+
     public IServiceProvider Services => Started().Services;
 
     public TokenStore Tokens => Services.GetRequiredService<TokenStore>();
@@ -137,6 +140,10 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
                 builder.Configuration.AddInMemoryCollection(_settings);
                 builder.Logging.AddProvider(Logs);
                 builder.Services.AddSingleton<TimeProvider>(UsesSystemClock ? TimeProvider.System : Time);
+                if (_settings.GetValueOrDefault("OtnStorage") is { Length: > 0 } storage)
+                {
+                    builder.Services.AddSingleton(Storage.CreateClient(storage));
+                }
                 if (WithoutPurgeScheduler)
                 {
                     builder.Services.Remove(builder.Services.Single(d => d.ImplementationType == typeof(PurgeScheduler)));
@@ -270,6 +277,10 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     public async Task<HttpResponseMessage> SubmitFollowUpAsync(string json) =>
         await CreateKeyedClient().PostAsync("/api/followups", new StringContent(json, Encoding.UTF8, "application/json"));
 
+    /// <summary><c>DELETE /api/followups/{jobId}</c>.</summary>
+    public async Task<HttpResponseMessage> CancelFollowUpAsync(string jobId) =>
+        await CreateKeyedClient().DeleteAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
+
     public async Task<FollowUpStatus?> GetFollowUpStatusAsync(string jobId)
     {
         var response = await CreateKeyedClient().GetAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
@@ -278,14 +289,14 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
             : await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<FollowUpStatus>();
     }
 
-    /// <summary>Waits until the job is completed or stopped (or fails the test after <paramref name="timeout"/>).</summary>
+    /// <summary>Waits until the job is completed, stopped or cancelled (or fails the test after <paramref name="timeout"/>).</summary>
     public async Task<FollowUpStatus> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             var status = await GetFollowUpStatusAsync(jobId);
-            if (status is { State: JobState.Completed or JobState.Stopped })
+            if (status is { State: JobState.Completed or JobState.Stopped or JobState.Cancelled })
             {
                 return status;
             }

@@ -126,4 +126,58 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
         Assert.Equal(2, _fake.Deliveries.Count);
         Assert.Equal(0, (await _app.PurgeAsync()).JobsDeleted);
     }
+
+    [Fact]
+    public async Task PurgingAStoppedJobReleasesTheTokensItStillHeldForTheNextJob()
+    {
+        var users = Enumerable.Range(0, 3).Select(_ => NewId()).ToList();
+        await _app.OptInAsync(_page, "TOPIC", users);
+        var jobId = Jobs.NewJobId();
+        _fake.RevokePageTokensAfter(0);
+        await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "TOPIC"));
+        Assert.Equal(JobState.Stopped, (await _app.WaitForJobAsync(jobId)).State);
+        // Its worker died holding bindings (bound, no call made), and nobody resumed the job.
+        foreach (var token in await _app.GetTokensAsync(_page, "TOPIC"))
+        {
+            await BindAsync(jobId, token);
+        }
+        _fake.RestorePageTokens();
+
+        _app.Time.Advance(TimeSpan.FromDays(31));
+        var report = await _app.PurgeAsync();
+        var next = Jobs.NewJobId();
+        await _app.SubmitFollowUpAsync(Jobs.Json(next, _page, "TOPIC"));
+
+        Assert.Equal((1, 3), (report.JobsDeleted, report.DeliveryRecordsDeleted));
+        Assert.Equal((JobState.Completed, 3), ((await _app.WaitForJobAsync(next)).State, (await _app.GetFollowUpStatusAsync(next))!.Sent));
+    }
+
+    [Fact]
+    public async Task AJobStillRunningIsNotPurgedHoweverOld()
+    {
+        var jobId = Jobs.NewJobId();
+        Assert.True(FollowUpJob.TryParse(Jobs.Json(jobId, _page, "TOPIC"), out var job, out _));
+        // Recorded as running and never served: as a job whose segments are still on the queue.
+        await _app.Services.GetRequiredService<FollowUpJobStore>().RegisterAsync(job!, JobState.Running);
+
+        _app.Time.Advance(TimeSpan.FromDays(31));
+        var report = await _app.PurgeAsync();
+
+        Assert.Equal(0, report.JobsDeleted);
+        Assert.Equal(JobState.Running, (await _app.GetFollowUpStatusAsync(jobId))!.State);
+    }
+
+    /// <summary>What a worker's binding transaction writes: the token reserved for the job and its delivery record.</summary>
+    private async Task BindAsync(string jobId, StoredToken token)
+    {
+        var partition = TokenKeys.Partition(_page, token.Payload);
+        await Tables.Tokens.SubmitTransactionAsync(
+        [
+            new TableTransactionAction(TableTransactionActionType.UpdateMerge, new TableEntity(partition, token.RowKey) { ["BoundJobId"] = jobId }, Azure.ETag.All),
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(partition, DeliveryEntity.RowFor(jobId, token.Psid))
+            {
+                ["JobId"] = jobId, ["Psid"] = token.Psid, ["TokenRowKey"] = token.RowKey, ["State"] = nameof(DeliveryState.Bound),
+            }),
+        ]);
+    }
 }

@@ -1,7 +1,66 @@
+using System.Text.Json.Serialization;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.FollowUps;
+
+/// <summary>
+/// Where a follow-up job is in its life (see docs/delivery.md): <c>queued → running → completed | stopped | cancelled</c>.
+/// A stopped job runs again when it is submitted again; completed and cancelled are final.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<JobState>))]
+public enum JobState
+{
+    /// <summary>Accepted over HTTP, its queue message not served yet.</summary>
+    [JsonStringEnumMemberName("queued")]
+    Queued,
+
+    [JsonStringEnumMemberName("running")]
+    Running,
+
+    /// <summary>Every segment served: every recipient has an outcome.</summary>
+    [JsonStringEnumMemberName("completed")]
+    Completed,
+
+    /// <summary>Halted with a reason (a configuration fault, a segment that kept failing); submitting the job again resumes it.</summary>
+    [JsonStringEnumMemberName("stopped")]
+    Stopped,
+
+    /// <summary>Cancelled by <c>DELETE /api/followups/{jobId}</c>: no call starts any more; final.</summary>
+    [JsonStringEnumMemberName("cancelled")]
+    Cancelled,
+}
+
+/// <summary>What one (job, user) delivery record says.</summary>
+public enum DeliveryState
+{
+    /// <summary>A token is reserved for this (job, user) and the message may be in flight.</summary>
+    Bound,
+    Sent,
+    TokenRejected,
+    UserUnavailable,
+    Failed,
+
+    /// <summary>The last call may have reached Meta (a timeout, a 5xx, a lost connection): the token is spent, the user may have the message.</summary>
+    Unknown,
+}
+
+public static class JobStateNames
+{
+    /// <summary>The name the API, the CLI and the docs use: <c>running</c>, <c>stopped</c>...</summary>
+    public static string ToName(this JobState state) => state switch
+    {
+        JobState.Queued => "queued",
+        JobState.Running => "running",
+        JobState.Completed => "completed",
+        JobState.Stopped => "stopped",
+        JobState.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
+    };
+
+    /// <summary>Completed, stopped or cancelled: nothing more happens until someone acts.</summary>
+    public static bool IsSettled(this JobState state) => state is JobState.Completed or JobState.Stopped or JobState.Cancelled;
+}
 
 /// <summary>A follow-up job in <c>OtnFollowUpJobs</c>: partition = hash(jobId), row <c>job</c>.</summary>
 internal sealed class JobEntity : TableRow
@@ -18,35 +77,81 @@ internal sealed class JobEntity : TableRow
     /// <summary>The job as submitted, to tell a re-submission from a different job reusing the ID.</summary>
     public string Job { get; set; } = "";
 
-    public string State { get; set; } = JobState.Queued;
+    public JobState State { get; set; } = JobState.Queued;
 
-    /// <summary>Why the job stopped: a configuration fault, in words an operator can act on.</summary>
+    /// <summary>Why the job stopped, in words an operator can act on.</summary>
     public string? StopReason { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>When <see cref="State"/> last changed: a stopped job is kept for the retention after it stopped.</summary>
+    public DateTimeOffset? StateChangedAt { get; set; }
+
     public static string Partition(string jobId) => $"j_{TokenKeys.Hash(jobId)}";
 }
 
-public static class JobState
-{
-    public const string Queued = "queued";
-    public const string Running = "running";
-    public const string Stopped = "stopped";
-    public const string Completed = "completed";
-}
-
-/// <summary>One segment of a fan-out, in the job's partition: recorded when enqueued, marked done when served.</summary>
+/// <summary>
+/// One segment of a fan-out, in the job's partition: the token rows after <see cref="After"/> up to and including
+/// <see cref="Until"/>. Its range is stored so that the segment can always be served again (a retry, a resumed job)
+/// over the same rows, and its counts are kept here so a job's status costs one read per segment.
+/// </summary>
 internal sealed class SegmentEntity : TableRow
 {
-    public bool Done { get; set; }
+    public const string RowPrefix = "s_";
+
+    /// <summary>The last token row of the previous segment (exclusive); empty for the first segment.</summary>
+    public string After { get; set; } = "";
+
+    /// <summary>The last token row of this segment (inclusive), fixed when the segment is first read; null until then.</summary>
+    public string? Until { get; set; }
 
     /// <summary>The topic's tokens end in this segment: once it and all before it are done, the job is complete.</summary>
     public bool Last { get; set; }
 
-    public const string RowPrefix = "s_";
+    /// <summary>Every user of the segment has an outcome. Set once, never reset.</summary>
+    public bool Done { get; set; }
 
-    public static string RowFor(string? cursor) => RowPrefix + TokenKeys.Hash(cursor ?? "");
+    public int Sent { get; set; }
+    public int TokenRejected { get; set; }
+    public int UserUnavailable { get; set; }
+    public int Failed { get; set; }
+    public int Unknown { get; set; }
+    public int Pending { get; set; }
+
+    public static string RowFor(string after) => RowPrefix + TokenKeys.Hash(after);
+
+    public SegmentTally ToTally() => new(Sent, TokenRejected, UserUnavailable, Failed, Unknown, Pending);
+}
+
+/// <summary>The outcome counts of a segment's users (or, summed, of a job's).</summary>
+internal readonly record struct SegmentTally(int Sent, int TokenRejected, int UserUnavailable, int Failed, int Unknown, int Pending)
+{
+    /// <param name="recorded">Each user's delivery state after the attempt; null for a user with no delivery record.</param>
+    public static SegmentTally Of(IEnumerable<DeliveryState?> recorded)
+    {
+        var counts = recorded.OfType<DeliveryState>().CountBy(s => s).ToDictionary();
+        return new SegmentTally(
+            counts.GetValueOrDefault(DeliveryState.Sent),
+            counts.GetValueOrDefault(DeliveryState.TokenRejected),
+            counts.GetValueOrDefault(DeliveryState.UserUnavailable),
+            counts.GetValueOrDefault(DeliveryState.Failed),
+            counts.GetValueOrDefault(DeliveryState.Unknown),
+            counts.GetValueOrDefault(DeliveryState.Bound));
+    }
+
+    public static SegmentTally operator +(SegmentTally a, SegmentTally b) => new(
+        a.Sent + b.Sent, a.TokenRejected + b.TokenRejected, a.UserUnavailable + b.UserUnavailable,
+        a.Failed + b.Failed, a.Unknown + b.Unknown, a.Pending + b.Pending);
+
+    public void WriteTo(SegmentEntity segment)
+    {
+        segment.Sent = Sent;
+        segment.TokenRejected = TokenRejected;
+        segment.UserUnavailable = UserUnavailable;
+        segment.Failed = Failed;
+        segment.Unknown = Unknown;
+        segment.Pending = Pending;
+    }
 }
 
 /// <summary>
@@ -61,7 +166,14 @@ internal sealed class DeliveryEntity : TableRow
     /// <summary>The one token this (job, user) may ever use; a retry reuses it instead of choosing another.</summary>
     public string TokenRowKey { get; set; } = "";
 
-    public string State { get; set; } = DeliveryState.Bound;
+    public DeliveryState State { get; set; } = DeliveryState.Bound;
+
+    /// <summary>
+    /// A call with the bound token ended without an answer that says it was not delivered (a timeout, a 5xx): the
+    /// token may be spent, so the binding is never released, only followed again or closed as <see cref="DeliveryState.Unknown"/>.
+    /// </summary>
+    public bool MayHaveReachedMeta { get; set; }
+
     public string? MessageId { get; set; }
     public string? Reason { get; set; }
     public DateTimeOffset BoundAt { get; set; }
@@ -90,14 +202,4 @@ internal sealed class DeliveryEntity : TableRow
 
     /// <summary>The delivery record a twin row <c>u_&lt;psid&gt;_&lt;hash(jobId)&gt;</c> stands for.</summary>
     public static string RowOfUserRow(string userRow, string psid) => RowPrefixOfHash(userRow[UserRowPrefix(psid).Length..]) + psid;
-}
-
-public static class DeliveryState
-{
-    /// <summary>A token is reserved for this (job, user) and the message may be in flight.</summary>
-    public const string Bound = "bound";
-    public const string Sent = "sent";
-    public const string TokenRejected = "tokenRejected";
-    public const string UserUnavailable = "userUnavailable";
-    public const string Failed = "failed";
 }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OneTimeNotif.Configuration;
@@ -17,7 +18,11 @@ public sealed record FollowUpJob(string JobId, string PageId, string Payload, st
     /// <summary>Meta's limit on a text message.</summary>
     public const int MaxTextLength = 2000;
 
-    private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    /// <summary>
+    /// Compact, and with non-ASCII text kept as it is: the default encoder writes Arabic or Japanese as <c>\uXXXX</c>,
+    /// three times its UTF-8 size, and the size is what the queue and the table limit. The JSON never reaches HTML.
+    /// </summary>
+    internal static readonly JsonSerializerOptions Serialization = new() { WriteIndented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// A property given twice is ambiguous (which "message" did the sender mean?), and JsonObject would only throw
@@ -94,7 +99,13 @@ public sealed record FollowUpJob(string JobId, string PageId, string Payload, st
         return json;
     }
 
-    public string ToJson() => ToJsonObject().ToJsonString(Compact);
+    public string ToJson() => ToJsonObject().ToJsonString(Serialization);
+
+    /// <summary>
+    /// Why this job is too large to be served, or null: every segment message it becomes (the job and a segment
+    /// cursor) must fit a queue message, and the job as submitted is kept in a table property.
+    /// </summary>
+    public string? SizeProblem() => FollowUpJobLimits.Problem(ToJson());
 
     /// <summary>What Meta would refuse about the message itself, checked before any token is spent on it.</summary>
     private static IEnumerable<string> MessageProblems(JsonNode? message)

@@ -20,6 +20,15 @@ public sealed class FollowUpOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>After this many retries, users still throttled or failing are recorded as failed and their tokens released.</summary>
+    /// <summary>
+    /// After this many retries, users still throttled are recorded as failed (their tokens released), and users whose
+    /// calls keep failing without an answer as unknown (their tokens kept spent: Meta may have delivered).
+    /// </summary>
     public int MaxRetries { get; set; } = 12;
+
+    /// <summary>
+    /// The host's <c>maxDequeueCount</c> (host.json <c>extensions:queues</c>), read from there: on a message's last
+    /// attempt a failure stops its job with the reason instead of leaving it running behind a poisoned segment.
+    /// </summary>
+    public int MaxDequeueCount { get; set; } = 5;
 }

@@ -12,7 +12,7 @@ namespace OneTimeNotif.FollowUps;
 /// </summary>
 public sealed class FollowUpProcessor(
     FollowUpQueueClient queue,
-    FollowUpJobs jobs,
+    FollowUpJobStore jobs,
     FollowUpDelivery delivery,
     TokenStore tokenStore,
     UserIndex users,
@@ -23,71 +23,115 @@ public sealed class FollowUpProcessor(
     public async Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messageText);
-        if (!FollowUpWork.TryParse(messageText, out var work, out var error))
+        if (!FollowUpMessage.TryParse(messageText, out var message, out var error) || (error = message!.Job.SizeProblem()) is not null)
         {
-            // A message that cannot be read will never succeed: park it now instead of retrying it five times.
+            // A message that cannot be read or served will never succeed: park it now instead of retrying it five times.
             await PoisonAsync(messageText, error!, cancellationToken).ConfigureAwait(false);
             return;
         }
-        if (await AdmitAsync(work!, messageText, dequeueCount, cancellationToken).ConfigureAwait(false))
+        try
         {
-            try
-            {
-                await ServeSegmentAsync(work!, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (StorageRefusal.IsThrottling(e))
-            {
-                // Storage is busy, past the SDK's own retries: the segment goes back with a delay, like a throttled
-                // send, instead of failing the message toward the poison queue. Its bindings make serving it again safe.
-                await PutBackAsync(work!, "storage is throttling (503 ServerBusy or 500 OperationTimedOut)", cancellationToken).ConfigureAwait(false);
-            }
+            await HandleAsync(message, dequeueCount, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (dequeueCount >= options.Value.MaxDequeueCount && e is not OperationCanceledException)
+        {
+            // The host's last attempt: instead of leaving the job running forever behind a poisoned segment, stop it
+            // with the reason, so that it shows and submitting it again resumes it.
+            await GiveUpAsync(message, dequeueCount, e, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Decides whether this message should be served: a job ID is served once, unless it was stopped.</summary>
-    private async Task<bool> AdmitAsync(FollowUpWork work, string messageText, long dequeueCount, CancellationToken cancellationToken)
+    private async Task HandleAsync(FollowUpMessage message, long dequeueCount, CancellationToken cancellationToken)
     {
-        var job = work.Job;
-        if (!work.IsFirstSegment)
+        if (message.IsJob)
         {
-            var recorded = await jobs.FindAsync(job.JobId, cancellationToken).ConfigureAwait(false);
-            if (recorded is null || recorded.Job != job.ToJson())
-            {
-                await PoisonAsync(messageText, $"Segment of follow-up job '{job.JobId}', which is not recorded as this job.", cancellationToken).ConfigureAwait(false);
-                return false;
-            }
-            if (recorded.State == JobState.Stopped)
-            {
-                FollowUpLog.SkippedStopped(logger, job.JobId);
-                return false;
-            }
-            return true;
+            await StartAsync(message, dequeueCount, cancellationToken).ConfigureAwait(false);
+            return;
         }
+        var job = message.Job;
+        var recorded = await jobs.FindAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+        if (recorded is null || recorded.Job != job.ToJson())
+        {
+            await PoisonAsync(message.ToJson(), $"Segment of follow-up job '{job.JobId}', which is not recorded as this job.", cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        switch (recorded.State)
+        {
+            case JobState.Running:
+                await ServeOrPutBackAsync(message, cancellationToken).ConfigureAwait(false);
+                break;
+            case JobState.Stopped or JobState.Cancelled:
+                // A retry or successor that was waiting when the job halted: end its open bindings; a resumed
+                // job serves the segment again from its stored range.
+                await CloseSegmentAsync(message, cancellationToken).ConfigureAwait(false);
+                FollowUpLog.SkippedHalted(logger, job.JobId, recorded.State);
+                break;
+        }
+    }
 
+    /// <summary>
+    /// The job as submitted: a new job starts with its first segment; a stopped (or queued) one is resumed with
+    /// every segment not done yet. A job ID is served once, unless it was stopped.
+    /// </summary>
+    private async Task StartAsync(FollowUpMessage message, long dequeueCount, CancellationToken cancellationToken)
+    {
+        var job = message.Job;
         if (await NamesErasedUserWithoutTokensAsync(job, cancellationToken).ConfigureAwait(false))
         {
             PrivacyLog.JobForErasedUserSkipped(logger, job.JobId);
-            return false;
+            return;
         }
         var registration = await jobs.RegisterAsync(job, JobState.Running, cancellationToken).ConfigureAwait(false);
-        switch (registration.Kind)
+        var admitted = registration switch
         {
-            case JobRegistrationKind.Created:
-                return true;
-            case JobRegistrationKind.Conflict:
-                await PoisonAsync(messageText, $"Job ID '{job.JobId}' is already recorded for a different follow-up; use a new job ID.", cancellationToken).ConfigureAwait(false);
-                return false;
-        }
-        if (registration.State is JobState.Queued or JobState.Stopped)
+            { Kind: JobRegistrationKind.Created } => true,
+            { Kind: JobRegistrationKind.Conflict } => false,
+            // Submitted through the API (queued), or again to resume after a stop: exactly one consumer wins.
+            { State: JobState.Queued or JobState.Stopped } =>
+                await jobs.TryChangeStateAsync(job.JobId, registration.State, JobState.Running, null, cancellationToken).ConfigureAwait(false),
+            // A second copy of a running job is dropped; the same message handed out again after a failure or a
+            // crash starts again, and the bindings make its repeated work harmless.
+            { State: JobState.Running } => dequeueCount > 1,
+            _ => false,
+        };
+        if (registration.Kind == JobRegistrationKind.Conflict)
         {
-            // Submitted through the API (queued), or submitted again to resume after a stop: exactly one
-            // consumer wins the change of state.
-            return await jobs.TryChangeStateAsync(job.JobId, registration.State, JobState.Running, null, cancellationToken).ConfigureAwait(false)
-                || LogDuplicate(job);
+            await PoisonAsync(message.ToJson(), $"Job ID '{job.JobId}' is already recorded for a different follow-up; use a new job ID.", cancellationToken).ConfigureAwait(false);
+            return;
         }
-        // Running already: a second copy of the job is dropped; the same message handed out again after a
-        // failure or a crash carries on, and the bindings make its repeated work harmless.
-        return dequeueCount > 1 || LogDuplicate(job);
+        if (!admitted)
+        {
+            FollowUpLog.Duplicate(logger, job.JobId, registration.State);
+            return;
+        }
+
+        await jobs.GetOrAddSegmentAsync(job.JobId, "", cancellationToken).ConfigureAwait(false);
+        var unfinished = (await jobs.GetSegmentsAsync(job.JobId, cancellationToken).ConfigureAwait(false)).Where(s => !s.Done).ToList();
+        if (unfinished.Count == 0)
+        {
+            await jobs.TryCompleteAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        foreach (var segment in unfinished.Skip(1))
+        {
+            await queue.EnqueueSegmentAsync(FollowUpMessage.Segment(job, segment.After), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+        FollowUpLog.Started(logger, job.JobId, unfinished.Count);
+        await ServeOrPutBackAsync(FollowUpMessage.Segment(job, unfinished[0].After), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task ServeOrPutBackAsync(FollowUpMessage segment, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ServeSegmentAsync(segment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageRefusal.IsThrottling(e))
+        {
+            // Storage is busy, past the SDK's own retries: the segment goes back with a delay, like a throttled
+            // send, instead of failing the message toward the poison queue. Its bindings make serving it again safe.
+            await PutBackAsync(segment, "storage is throttling (503 ServerBusy or 500 OperationTimedOut)", cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -99,78 +143,129 @@ public sealed class FollowUpProcessor(
         && await users.ErasedAtAsync(job.PageId, psid, cancellationToken).ConfigureAwait(false) is not null
         && (await tokenStore.ReadUserTokensAsync(TokenKeys.Partition(job.PageId, job.Payload), psid, cancellationToken).ConfigureAwait(false)).Count == 0;
 
-    private bool LogDuplicate(FollowUpJob job)
-    {
-        FollowUpLog.Duplicate(logger, job.JobId);
-        return false;
-    }
-
-    private async Task ServeSegmentAsync(FollowUpWork work, CancellationToken cancellationToken)
+    private async Task ServeSegmentAsync(FollowUpMessage message, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var (users, next) = await ReadSegmentAsync(work, settings.SegmentSize, cancellationToken).ConfigureAwait(false);
-        if (next is not null && !await jobs.WasSegmentEnqueuedAsync(work.Job.JobId, next, cancellationToken).ConfigureAwait(false))
+        var job = message.Job;
+        var segment = await jobs.GetOrAddSegmentAsync(job.JobId, message.After!, cancellationToken).ConfigureAwait(false);
+        if (segment.Done)
         {
-            // The next segment goes out before this one is served, so a large fan-out proceeds in parallel
-            // across workers instead of in one long invocation.
-            await queue.EnqueueSegmentAsync(new FollowUpWork(work.Job, next, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-            await jobs.RecordSegmentAsync(work.Job.JobId, next, done: false, last: false, cancellationToken).ConfigureAwait(false);
+            // A copy of a served segment; it may be the one whose first run died before completing the job.
+            await jobs.TryCompleteAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        (segment, var users) = await ReadSegmentAsync(job, segment, settings.SegmentSize, cancellationToken).ConfigureAwait(false);
+        if (!segment.Last)
+        {
+            await EnsureSuccessorAsync(job, segment.Until!, cancellationToken).ConfigureAwait(false);
         }
 
-        var outcomes = await DeliverAllAsync(work, users, settings, cancellationToken).ConfigureAwait(false);
+        var outcomes = await DeliverAllAsync(message, users, settings, cancellationToken).ConfigureAwait(false);
         var stop = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Stop);
         var retry = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Retry);
-        var sent = outcomes.Count(o => o.State == DeliveryState.Sent);
-        var finishedOtherwise = outcomes.Count(o => o.Kind == UserOutcomeKind.Finished) - sent;
-        var retrying = outcomes.Count(o => o.Kind == UserOutcomeKind.Retry);
-        FollowUpLog.SegmentServed(logger, work.Job.JobId, users.Count, sent, finishedOtherwise, retrying);
+        var served = SegmentTally.Of(outcomes.Select(o => o.Recorded));
+        FollowUpLog.SegmentServed(logger, job.JobId, users.Count, served.Sent, served.TokenRejected + served.UserUnavailable + served.Failed + served.Unknown, served.Pending);
 
-        if (stop is not null)
+        if (stop is not null || outcomes.Any(o => o.Kind == UserOutcomeKind.Halted))
         {
-            await jobs.TryChangeStateAsync(work.Job.JobId, JobState.Running, JobState.Stopped, stop.Reason, cancellationToken).ConfigureAwait(false);
-            FollowUpLog.Stopped(logger, work.Job.JobId, stop.Reason);
+            if (stop is not null)
+            {
+                await StopAsync(job.JobId, stop.Reason ?? "Meta refused the job's calls.", cancellationToken).ConfigureAwait(false);
+            }
+            outcomes = await CloseUnfinishedAsync(job, users, outcomes, cancellationToken).ConfigureAwait(false);
+            await jobs.RecordTallyAsync(segment, SegmentTally.Of(outcomes.Select(o => o.Recorded)), done: false, cancellationToken).ConfigureAwait(false);
         }
         else if (retry is not null)
         {
-            await PutBackAsync(work, retry.Reason, cancellationToken).ConfigureAwait(false);
+            await jobs.RecordTallyAsync(segment, served, done: false, cancellationToken).ConfigureAwait(false);
+            await PutBackAsync(message, retry.Reason, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            await jobs.RecordSegmentAsync(work.Job.JobId, work.Cursor, done: true, last: next is null, cancellationToken).ConfigureAwait(false);
+            await jobs.RecordTallyAsync(segment, served, done: true, cancellationToken).ConfigureAwait(false);
+            await jobs.TryCompleteAsync(job.JobId, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpWork work, List<(string Psid, List<TokenEntity> Tokens)> users, FollowUpOptions settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops a running job with a reason (a configuration fault, Page-wide refusals, a segment that keeps failing).
+    /// The caller then ends the bindings of the users its segment did not serve (<see cref="CloseUnfinishedAsync"/>);
+    /// other workers see the stop before their next call and end theirs.
+    /// </summary>
+    internal async Task StopAsync(string jobId, string reason, CancellationToken cancellationToken)
     {
-        var outcomes = new System.Collections.Concurrent.ConcurrentBag<UserOutcome>();
-        var finalAttempt = work.Retry >= settings.MaxRetries;
+        if (await jobs.StopAsync(jobId, reason, cancellationToken).ConfigureAwait(false))
+        {
+            FollowUpLog.Stopped(logger, jobId, reason);
+        }
+    }
+
+    /// <summary>Records the successor segment and enqueues it, once: the next segment goes out before this one is served, so a fan-out runs in parallel.</summary>
+    private async Task EnsureSuccessorAsync(FollowUpJob job, string after, CancellationToken cancellationToken)
+    {
+        if (await jobs.FindSegmentAsync(job.JobId, after, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+        // Enqueued before it is recorded: a crash in between enqueues it again (harmless), never loses it.
+        await queue.EnqueueSegmentAsync(FollowUpMessage.Segment(job, after), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        await jobs.GetOrAddSegmentAsync(job.JobId, after, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A segment of a job that is no longer running: ends the open bindings of its users and keeps its counts.</summary>
+    private async Task CloseSegmentAsync(FollowUpMessage message, CancellationToken cancellationToken)
+    {
+        var segment = await jobs.FindSegmentAsync(message.Job.JobId, message.After!, cancellationToken).ConfigureAwait(false);
+        if (segment is not { Done: false, Until: not null })
+        {
+            // Done, or never read: no binding of this segment can be open.
+            return;
+        }
+        (segment, var users) = await ReadSegmentAsync(message.Job, segment, options.Value.SegmentSize, cancellationToken).ConfigureAwait(false);
+        var outcomes = await CloseUnfinishedAsync(message.Job, users, [.. users.Select(_ => UserOutcome.HeldBack)], cancellationToken).ConfigureAwait(false);
+        await jobs.RecordTallyAsync(segment, SegmentTally.Of(outcomes.Select(o => o.Recorded)), done: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the bindings of the users the attempt left open (waiting for a retry, or never reached).</summary>
+    private async Task<List<UserOutcome>> CloseUnfinishedAsync(FollowUpJob job, List<SegmentUser> users, List<UserOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var closed = outcomes.ToArray();
+        var open = Enumerable.Range(0, closed.Length).Where(i => closed[i].Kind is UserOutcomeKind.Retry or UserOutcomeKind.HeldBack);
+        await Parallel.ForEachAsync(open, Concurrently(cancellationToken), async (i, ct) =>
+            closed[i] = await delivery.CloseAsync(job, users[i].Psid, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return [.. closed];
+    }
+
+    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpMessage message, List<SegmentUser> users, FollowUpOptions settings, CancellationToken cancellationToken)
+    {
+        var outcomes = new UserOutcome[users.Count];
+        var finalAttempt = message.Retry >= settings.MaxRetries;
         var holdBack = false;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = settings.SendConcurrency, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(users, parallel, async (user, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), Concurrently(cancellationToken), async (i, ct) =>
         {
             // Once Meta throttles or the job must stop, the users not started yet wait for the retry (or the
             // resumed job); the started ones finish.
             if (Volatile.Read(ref holdBack))
             {
-                outcomes.Add(UserOutcome.Retry("held back after a throttled or stopping call"));
+                outcomes[i] = UserOutcome.HeldBack;
                 return;
             }
-            var outcome = await DeliverOneAsync(work.Job, user.Psid, user.Tokens, finalAttempt, ct).ConfigureAwait(false);
-            if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop)
+            var outcome = await DeliverOneAsync(message.Job, users[i], finalAttempt, ct).ConfigureAwait(false);
+            if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop or UserOutcomeKind.Halted)
             {
                 Volatile.Write(ref holdBack, true);
             }
-            outcomes.Add(outcome);
+            outcomes[i] = outcome;
         }).ConfigureAwait(false);
         return [.. outcomes];
     }
 
     /// <summary>A user whose storage calls are throttled waits for the segment's retry, as one whose send was throttled.</summary>
-    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, string psid, List<TokenEntity> tokens, bool finalAttempt, CancellationToken cancellationToken)
+    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, SegmentUser user, bool finalAttempt, CancellationToken cancellationToken)
     {
         try
         {
-            return await delivery.DeliverAsync(job, psid, tokens, finalAttempt, cancellationToken).ConfigureAwait(false);
+            return await delivery.DeliverAsync(job, user.Psid, user.Tokens, finalAttempt, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (StorageRefusal.IsThrottling(e))
         {
@@ -178,38 +273,88 @@ public sealed class FollowUpProcessor(
         }
     }
 
-    private async Task PutBackAsync(FollowUpWork work, string? reason, CancellationToken cancellationToken)
+    private async Task PutBackAsync(FollowUpMessage segment, string? reason, CancellationToken cancellationToken)
     {
-        var delay = RetryDelay(work.Retry, options.Value);
-        FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, work.Retry + 1, reason);
-        await queue.EnqueueSegmentAsync(work with { Retry = work.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
+        var delay = RetryDelay(segment.Retry, options.Value);
+        FollowUpLog.SegmentRetry(logger, segment.Job.JobId, delay, segment.Retry + 1, reason);
+        await queue.EnqueueSegmentAsync(segment with { Retry = segment.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One page of the topic's token rows, grouped by user; or the one user a targeted job names.</summary>
-    private async Task<(List<(string Psid, List<TokenEntity> Tokens)> Users, string? Next)> ReadSegmentAsync(FollowUpWork work, int size, CancellationToken cancellationToken)
+    private ParallelOptions Concurrently(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = options.Value.SendConcurrency, CancellationToken = cancellationToken };
+
+    /// <summary>
+    /// The segment's users: its stored range of the topic's token rows (fixed on the first read), grouped by user;
+    /// or the one user a targeted job names. A user belongs to the segment holding their first token row.
+    /// </summary>
+    private async Task<(SegmentEntity Segment, List<SegmentUser> Users)> ReadSegmentAsync(FollowUpJob job, SegmentEntity segment, int size, CancellationToken cancellationToken)
     {
-        var partition = TokenKeys.Partition(work.Job.PageId, work.Job.Payload);
-        if (work.Job.Psid is { } psid)
+        var partition = TokenKeys.Partition(job.PageId, job.Payload);
+        if (job.Psid is { } psid)
         {
-            return ([(psid, await tokenStore.ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false))], null);
+            segment = segment.Until is null ? await jobs.FixRangeAsync(segment, "", last: true, cancellationToken).ConfigureAwait(false) : segment;
+            return (segment, [new SegmentUser(psid, await tokenStore.ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false))]);
         }
-        var (rows, next) = await tokenStore.ReadTopicPageAsync(partition, work.Cursor, size, cancellationToken).ConfigureAwait(false);
-        var users = rows.Where(t => t.Payload == work.Job.Payload).GroupBy(t => t.Psid).Select(g => (g.Key, g.ToList())).ToList();
+        List<TokenEntity> rows;
+        if (segment.Until is null)
+        {
+            (rows, var more) = await tokenStore.ReadTopicPageAsync(partition, segment.After, size, cancellationToken).ConfigureAwait(false);
+            var until = rows.Count > 0 ? rows[^1].RowKey : segment.After;
+            segment = await jobs.FixRangeAsync(segment, until, last: !more, cancellationToken).ConfigureAwait(false);
+            if (segment.Until != until)
+            {
+                // Another copy fixed the range first: serve exactly its rows.
+                rows = await tokenStore.ReadTopicRangeAsync(partition, segment.After, segment.Until!, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            rows = await tokenStore.ReadTopicRangeAsync(partition, segment.After, segment.Until, cancellationToken).ConfigureAwait(false);
+        }
+        var users = rows.Where(t => t.Payload == job.Payload).GroupBy(t => t.Psid).Select(g => new SegmentUser(g.Key, [.. g])).ToList();
         await CompleteEdgeUsersAsync(users, partition, cancellationToken).ConfigureAwait(false);
-        return (users, next);
+        // The first user's rows may begin in the segment before: that segment serves and counts them.
+        if (users.Count > 0 && segment.After.Length > 0 && users[0].Tokens.Any(t => string.CompareOrdinal(t.RowKey, segment.After) <= 0))
+        {
+            users.RemoveAt(0);
+        }
+        return (segment, users);
     }
 
-    /// <summary>A page can end inside one user's rows (or start inside them): read those users' tokens whole.</summary>
-    private async Task CompleteEdgeUsersAsync(List<(string Psid, List<TokenEntity> Tokens)> users, string partition, CancellationToken cancellationToken)
+    /// <summary>A range can end inside one user's rows (or start inside them): read those users' tokens whole.</summary>
+    private async Task CompleteEdgeUsersAsync(List<SegmentUser> users, string partition, CancellationToken cancellationToken)
     {
         foreach (var index in users.Count switch { 0 => [], 1 => [0], _ => new[] { 0, users.Count - 1 } })
         {
-            users[index] = (users[index].Psid, await tokenStore.ReadUserTokensAsync(partition, users[index].Psid, cancellationToken).ConfigureAwait(false));
+            users[index] = users[index] with { Tokens = await tokenStore.ReadUserTokensAsync(partition, users[index].Psid, cancellationToken).ConfigureAwait(false) };
         }
     }
 
     private static TimeSpan RetryDelay(int retry, FollowUpOptions settings) =>
         TimeSpan.FromTicks(Math.Min(settings.MaxRetryDelay.Ticks, settings.RetryDelay.Ticks * (1L << Math.Min(retry, 20))));
+
+    /// <summary>
+    /// The last attempt failed: the job stops with the reason, the segment's open bindings are ended if storage
+    /// allows, and the job as submitted goes to the poison queue with the reason (moving it back resumes the job).
+    /// </summary>
+    private async Task GiveUpAsync(FollowUpMessage message, long dequeueCount, Exception failure, CancellationToken cancellationToken)
+    {
+        var reason = $"A segment failed {dequeueCount} times (last: {StorageFailure.Describe(failure)}); submit the job again to resume it.";
+        await StopAsync(message.Job.JobId, reason, cancellationToken).ConfigureAwait(false);
+        if (!message.IsJob)
+        {
+            try
+            {
+                await CloseSegmentAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (StorageFailure.IsStorageFault(e))
+            {
+                // Bindings left open stay with the job: resuming follows them, retention releases them.
+                FollowUpLog.CloseFailed(logger, message.Job.JobId, StorageFailure.Describe(e));
+            }
+        }
+        await PoisonAsync(message.Job.ToJson(), reason, cancellationToken).ConfigureAwait(false);
+    }
 
     private async Task PoisonAsync(string messageText, string reason, CancellationToken cancellationToken)
     {
@@ -217,3 +362,6 @@ public sealed class FollowUpProcessor(
         FollowUpLog.Poisoned(logger, FollowUpQueueClient.PoisonQueueName, reason);
     }
 }
+
+/// <summary>One user of a segment and their token rows in the topic.</summary>
+internal sealed record SegmentUser(string Psid, List<TokenEntity> Tokens);

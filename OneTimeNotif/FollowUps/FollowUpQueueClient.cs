@@ -12,7 +12,7 @@ public sealed class FollowUpQueueClient(QueueServiceClient queues)
     public const string PoisonQueueName = QueueName + "-poison";
 
     /// <summary>Azure Queue Storage's limit on one message.</summary>
-    public const int MaxMessageBytes = 64 * 1024;
+    public const int MaxMessageBytes = FollowUpJobLimits.MaxQueueMessageBytes;
 
     private volatile bool _created;
 
@@ -22,16 +22,17 @@ public sealed class FollowUpQueueClient(QueueServiceClient queues)
     public async Task EnqueueAsync(FollowUpJob job, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
-        // Round-trip through the parser so a job built in code meets the same rules as one read from the queue.
-        if (!FollowUpJob.TryRead(job.ToJsonObject(), out _, out var error))
+        // Round-trip through the parser so a job built in code meets the same rules as one read from the queue,
+        // and one too large for its segments is refused now, not at its second segment.
+        if (!FollowUpJob.TryRead(job.ToJsonObject(), out _, out var error) || (error = job.SizeProblem()) is not null)
         {
             throw new ArgumentException(error, nameof(job));
         }
         await SendAsync(job.ToJson(), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
     }
 
-    internal Task EnqueueSegmentAsync(FollowUpWork work, TimeSpan delay, CancellationToken cancellationToken) =>
-        SendAsync(work.ToJson(), delay, cancellationToken);
+    internal Task EnqueueSegmentAsync(FollowUpMessage message, TimeSpan delay, CancellationToken cancellationToken) =>
+        SendAsync(message.ToJson(), delay, cancellationToken);
 
     /// <summary>Parks a message that can never succeed (or failed too often), with the reason, beside the queue.</summary>
     public async Task SendToPoisonAsync(string original, string reason, CancellationToken cancellationToken)
@@ -40,7 +41,7 @@ public sealed class FollowUpQueueClient(QueueServiceClient queues)
         // Escaping can make the wrapped original larger than the original was: shorten it until it fits.
         var kept = original;
         string body;
-        while (System.Text.Encoding.UTF8.GetByteCount(body = PoisonBody(reason, kept, kept.Length < original.Length)) > MaxMessageBytes)
+        while (FollowUpJobLimits.QueueBytes(body = PoisonBody(reason, kept, kept.Length < original.Length)) > MaxMessageBytes)
         {
             kept = kept[..(kept.Length / 2)];
         }
@@ -48,11 +49,11 @@ public sealed class FollowUpQueueClient(QueueServiceClient queues)
     }
 
     private static string PoisonBody(string reason, string message, bool truncated) =>
-        new System.Text.Json.Nodes.JsonObject { ["reason"] = reason, ["message"] = message, ["truncated"] = truncated }.ToJsonString();
+        new System.Text.Json.Nodes.JsonObject { ["reason"] = reason, ["message"] = message, ["truncated"] = truncated }.ToJsonString(FollowUpJob.Serialization);
 
     private async Task SendAsync(string json, TimeSpan delay, CancellationToken cancellationToken)
     {
-        if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxMessageBytes)
+        if (FollowUpJobLimits.QueueBytes(json) > MaxMessageBytes)
         {
             throw new ArgumentException($"The job is larger than a queue message ({MaxMessageBytes} bytes).");
         }

@@ -10,7 +10,7 @@ namespace OneTimeNotif.Privacy;
 /// name the user, and the user's index rows, all found through the <see cref="UserIndex"/>. Remembers the erasure (a
 /// keyed hash and a time) so that Meta's re-delivery of an older opt-in does not store the user again.
 /// </summary>
-public sealed class UserEraser(StorageTables tables, UserIndex users, TokenStore tokens, FollowUpJobs jobs, TimeProvider time, ILogger<UserEraser> logger)
+public sealed class UserEraser(StorageTables tables, UserIndex users, TokenStore tokens, FollowUpJobStore jobs, TimeProvider time, ILogger<UserEraser> logger)
 {
     private const int MaxParallelPartitions = 8;
 

@@ -40,7 +40,7 @@ public sealed class TokenPurge(StorageTables tables, TableBatches batches, TimeP
             }
             if (!budget.CutShort)
             {
-                await _jobs.RunAsync(cutoff, budget, tally, cancellationToken).ConfigureAwait(false);
+                await _jobs.RunAsync(now, cutoff, budget, tally, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is OperationCanceledException || StorageFailure.IsStorageFault(e))

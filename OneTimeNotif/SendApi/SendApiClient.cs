@@ -25,10 +25,14 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     private const int ThrottleRetries = 2;
 
     /// <summary>Redeems an OTN token: one message to whoever opted in with it.</summary>
-    public Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
+    /// <param name="mayStart">
+    /// Asked right before each call leaves, after the pacing wait: false withdraws the call
+    /// (<see cref="SendStatus.NotStarted"/>). A follow-up uses it so that no call starts once its job is cancelled.
+    /// </param>
+    public Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, Func<CancellationToken, ValueTask<bool>>? mayStart = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        return SendWithAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, cancellationToken);
+        return SendWithAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, mayStart, cancellationToken);
     }
 
     /// <summary>
@@ -38,14 +42,14 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     public Task<SendResult> SendWithRecurringTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        return SendWithAsync(pageId, new JsonObject { ["notification_messages_token"] = token }, message, cancellationToken);
+        return SendWithAsync(pageId, new JsonObject { ["notification_messages_token"] = token }, message, mayStart: null, cancellationToken);
     }
 
-    private async Task<SendResult> SendWithAsync(string pageId, JsonObject recipient, JsonObject message, CancellationToken cancellationToken)
+    private async Task<SendResult> SendWithAsync(string pageId, JsonObject recipient, JsonObject message, Func<CancellationToken, ValueTask<bool>>? mayStart, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var result = await SendAsync(pageId, recipient.DeepClone().AsObject(), message, tokenSend: true, cancellationToken).ConfigureAwait(false);
+            var result = await SendAsync(pageId, recipient.DeepClone().AsObject(), message, tokenSend: true, mayStart, cancellationToken).ConfigureAwait(false);
             // A throttled call delivered nothing, so the same token may go again.
             if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
             {
@@ -58,10 +62,10 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     public Task<SendResult> SendToUserAsync(string pageId, string psid, JsonObject message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(psid);
-        return SendAsync(pageId, new JsonObject { ["id"] = psid }, message, tokenSend: false, cancellationToken);
+        return SendAsync(pageId, new JsonObject { ["id"] = psid }, message, tokenSend: false, mayStart: null, cancellationToken);
     }
 
-    private async Task<SendResult> SendAsync(string pageId, JsonObject recipient, JsonObject message, bool tokenSend, CancellationToken cancellationToken)
+    private async Task<SendResult> SendAsync(string pageId, JsonObject recipient, JsonObject message, bool tokenSend, Func<CancellationToken, ValueTask<bool>>? mayStart, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(pageId);
         ArgumentNullException.ThrowIfNull(message);
@@ -83,6 +87,10 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", page.AccessToken);
 
         await rateLimiter.WaitAsync(pageId, cancellationToken).ConfigureAwait(false);
+        if (mayStart is not null && !await mayStart(cancellationToken).ConfigureAwait(false))
+        {
+            return new SendResult(SendStatus.NotStarted, Reason: "The call was withdrawn before it left.");
+        }
         try
         {
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);

@@ -29,6 +29,9 @@ public enum SendStatus
 
     /// <summary>Any other refusal from Meta.</summary>
     Failed,
+
+    /// <summary>The caller withdrew its permission before the call left (the job stopped or was cancelled): nothing reached Meta.</summary>
+    NotStarted,
 }
 
 /// <param name="MessageId">Meta's <c>message_id</c> when sent.</param>

@@ -18,4 +18,12 @@ public static class StorageFailure
         TaskCanceledException cancelled => cancelled.InnerException is TimeoutException || !cancelled.CancellationToken.IsCancellationRequested,
         _ => false,
     };
+
+    /// <summary>An exception's kind (and a storage refusal's status and code) without its message, which can carry what was being processed.</summary>
+    public static string Describe(Exception failure) => failure switch
+    {
+        RequestFailedException r => $"{failure.GetType().Name} {r.Status} {r.ErrorCode}".TrimEnd(),
+        AggregateException { InnerExceptions.Count: > 0 } aggregate => Describe(aggregate.InnerExceptions[^1]),
+        _ => failure.GetType().Name,
+    };
 }

@@ -143,21 +143,21 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
     }
 
     /// <summary>
-    /// Deletes one user's tokens in a topic partition (OTN and recurring) and their purge index rows (whose keys name the
-    /// user); returns how many tokens were deleted. The index rows go first (OTN rows in their shard and in the day
-    /// partition rows written before the index was sharded): a token left behind by a failure is found by a retry.
+    /// Deletes one user's tokens in a topic partition and their expiry index rows (whose keys name the user); returns
+    /// how many tokens were deleted. The index rows go first, in their shard and in the day partition rows written
+    /// before the index was sharded: a token left behind by a failure is found again by a retry.
     /// </summary>
     internal async Task<int> EraseUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
     {
         var tokens = await ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
-        var indexRows = tokens.Where(t => !t.IsRecurring).Select(TokenExpiryEntity.For).SelectMany(row => new ITableEntity[]
+        var indexRows = tokens.Select(TokenExpiryEntity.For).SelectMany(row => new ITableEntity[]
         {
             new TableEntity(row.PartitionKey, row.RowKey),
             new TableEntity(DayPartition.Of(row.ExpiresAt), row.RowKey),
         });
-        await Task.WhenAll(
-            batches.DeleteAsync(tables.Expiries, indexRows, cancellationToken),
-            batches.DeleteAsync(tables.RecurringDays, tokens.Where(t => t.IsRecurring).SelectMany(RecurringTokenDayEntity.RowsFor), cancellationToken)).ConfigureAwait(false);
+        await batches.DeleteAsync(tables.Expiries, indexRows, cancellationToken).ConfigureAwait(false);
+        // Recurring index rows name the token's keys, and so the PSID: they go too (a token has at most one of each).
+        await batches.DeleteAsync(tables.RecurringDays, tokens.Where(t => t.IsRecurring).SelectMany(RecurringTokenDayEntity.RowsFor), cancellationToken).ConfigureAwait(false);
         return (await batches.DeleteAsync(tables.Tokens, partition, tokens.Select(t => t.RowKey), cancellationToken).ConfigureAwait(false)).Applied;
     }
 
@@ -172,16 +172,50 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
         return tokens;
     }
 
-    /// <summary>One page of a topic's token rows, from <paramref name="cursor"/> (a continuation) on, and where the next page starts.</summary>
-    internal async Task<(IReadOnlyList<TokenEntity> Rows, string? Next)> ReadTopicPageAsync(string partition, string? cursor, int size, CancellationToken cancellationToken)
+    /// <summary>
+    /// Up to <paramref name="size"/> of a topic's token rows after the row <paramref name="after"/> (empty: from the
+    /// first), and whether more rows follow.
+    /// </summary>
+    internal async Task<(List<TokenEntity> Rows, bool More)> ReadTopicPageAsync(string partition, string after, int size, CancellationToken cancellationToken)
     {
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var query = tables.Tokens.QueryAsync<TokenEntity>(KeyRange.Filter(partition, TokenKeys.AllTokensRowPrefix), maxPerPage: size, cancellationToken: cancellationToken);
-        await foreach (var page in query.AsPages(cursor, size).ConfigureAwait(false))
+        var rows = new List<TokenEntity>(size + 1);
+        // One row more than asked tells whether more follow; the SDK walks any empty pages the service returns.
+        var query = tables.Tokens.QueryAsync<TokenEntity>(TopicRange(partition, after, null), maxPerPage: size + 1, cancellationToken: cancellationToken);
+        await foreach (var row in query.ConfigureAwait(false))
         {
-            return (page.Values, page.ContinuationToken);
+            rows.Add(row);
+            if (rows.Count > size)
+            {
+                rows.RemoveAt(size);
+                return (rows, true);
+            }
         }
-        return ([], null);
+        return (rows, false);
+    }
+
+    /// <summary>A topic's token rows after the row <paramref name="after"/> (empty: from the first) up to and including <paramref name="until"/>.</summary>
+    internal async Task<List<TokenEntity>> ReadTopicRangeAsync(string partition, string after, string until, CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<TokenEntity>();
+        await foreach (var row in tables.Tokens.QueryAsync<TokenEntity>(TopicRange(partition, after, until), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    private static string TopicRange(string partition, string after, string? until)
+    {
+        var tokens = TokenKeys.AllTokensRowPrefix;
+        var lower = after.Length == 0
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey ge {tokens}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {partition} and RowKey gt {after}");
+        var upper = until is null
+            ? TableClient.CreateQueryFilter($"RowKey lt {KeyRange.PrefixEnd(tokens)}")
+            : TableClient.CreateQueryFilter($"RowKey le {until}");
+        return $"{lower} and {upper}";
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,

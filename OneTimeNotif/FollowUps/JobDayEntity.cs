@@ -1,7 +1,7 @@
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
-namespace OneTimeNotif.Purge;
+namespace OneTimeNotif.FollowUps;
 
 /// <summary>
 /// The retention index: one row per follow-up job in <c>OtnFollowUpJobDays</c>, partitioned by the UTC day the job was
