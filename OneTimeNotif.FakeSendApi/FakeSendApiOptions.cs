@@ -13,6 +13,12 @@ public sealed class FakeSendApiOptions
 
     public TimeSpan Latency { get; set; }
 
+    /// <summary>The app ID of the app access token (<c>{AppId}|{AppSecret}</c>) that <c>ids_for_pages</c> accepts.</summary>
+    public string? AppId { get; set; }
+
+    /// <summary>Page-scoped IDs per page of an <c>ids_for_pages</c> answer (Meta's default is 25).</summary>
+    public int IdsForPagesPageSize { get; set; } = 25;
+
     /// <summary>Meta's rule for recurring tokens: at most one message per token in this interval (48 hours since 2025-09-01).</summary>
     public TimeSpan RecurringInterval { get; set; } = TimeSpan.FromHours(48);
 }

@@ -42,6 +42,7 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Queue<long>> _recentCalls = new();
     private readonly ConcurrentQueue<FakeDelivery> _deliveries = new();
     private readonly ConcurrentQueue<string> _targets = new();
+    private readonly ConcurrentDictionary<string, List<(string PageId, string Psid)>> _appUsers = new();
     private readonly ConcurrentDictionary<string, byte> _stoppedRecurringTokens = new();
     private readonly Dictionary<string, DateTimeOffset> _recurringLastSent = [];
     private readonly Dictionary<(string PageId, string Psid, string Title), DateTimeOffset> _recurringRequests = [];
@@ -88,6 +89,10 @@ public sealed class FakeSendApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The person <paramref name="appScopedUserId"/> is <paramref name="psid"/> on <paramref name="pageId"/> (for <c>ids_for_pages</c>).</summary>
+    public void AddPageScopedId(string appScopedUserId, string pageId, string psid) =>
+        _appUsers.AddOrUpdate(appScopedUserId, _ => [(pageId, psid)], (_, ids) => [.. ids, (pageId, psid)]);
+
     /// <summary>
     /// Once this many messages were delivered, every Page token is refused (190), as when an operator revokes it
     /// while a job runs; <see cref="RestorePageTokens"/> accepts them again.
@@ -108,6 +113,7 @@ public sealed class FakeSendApiServer : IAsyncDisposable
         var app = builder.Build();
         var fake = new FakeSendApiServer(app, options);
         app.MapPost("/{version}/{pageId}/messages", fake.HandleAsync);
+        app.MapGet("/{version}/{userId}/ids_for_pages", fake.IdsForPages);
         await app.StartAsync().ConfigureAwait(false);
         return fake;
     }
@@ -143,6 +149,47 @@ public sealed class FakeSendApiServer : IAsyncDisposable
             return Error(injected);
         }
         return Deliver(pageId, body);
+    }
+
+    /// <summary>
+    /// Meta's ID-matching API: the app access token in the Authorization header, appsecret_proof of it, the user's
+    /// Page-scoped IDs a page at a time with an <c>after</c> cursor; like Meta, <c>paging.next</c> carries the token.
+    /// </summary>
+    private IResult IdsForPages(string version, string userId, HttpRequest request)
+    {
+        Interlocked.Increment(ref _calls);
+        _targets.Enqueue($"{request.Path}{request.QueryString}");
+        var appToken = request.Headers.Authorization.ToString().Replace("Bearer ", "", StringComparison.Ordinal);
+        if (_options.AppId is null || appToken != $"{_options.AppId}|{_options.AppSecret}")
+        {
+            return Error(FakeError.BadPageToken);
+        }
+        if (_options.AppSecret is { } secret && request.Query["appsecret_proof"] != Proof(appToken, secret))
+        {
+            return Error(FakeError.BadAppSecretProof);
+        }
+        if (_nextErrors.TryDequeue(out var injected))
+        {
+            return Error(injected);
+        }
+        var ids = _appUsers.TryGetValue(userId, out var found) ? found : [];
+        var from = int.TryParse(request.Query["after"], CultureInfo.InvariantCulture, out var cursor) ? cursor : 0;
+        var page = ids.Skip(from).Take(_options.IdsForPagesPageSize).ToList();
+        var answer = new JsonObject
+        {
+            ["data"] = new JsonArray([.. page.Select(id => new JsonObject { ["id"] = id.Psid, ["page"] = new JsonObject { ["id"] = id.PageId, ["name"] = $"Page {id.PageId}" } })]),
+        };
+        var next = from + page.Count;
+        if (page.Count > 0)
+        {
+            var after = next.ToString(CultureInfo.InvariantCulture);
+            answer["paging"] = new JsonObject
+            {
+                ["cursors"] = new JsonObject { ["before"] = from.ToString(CultureInfo.InvariantCulture), ["after"] = after },
+                ["next"] = next < ids.Count ? $"{request.Scheme}://{request.Host}/{version}/{userId}/ids_for_pages?access_token={Uri.EscapeDataString(appToken)}&after={after}" : null,
+            };
+        }
+        return Results.Json(answer);
     }
 
     private IResult Deliver(string pageId, JsonObject? body)

@@ -13,6 +13,7 @@ public static class Program
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
         var options = configuration.GetSection("FakeSendApi").Get<FakeSendApiOptions>() ?? new FakeSendApiOptions();
         options.AppSecret ??= configuration["Messenger:AppSecret"];
+        options.AppId ??= configuration["Messenger:AppId"];
         await using var fake = await FakeSendApiServer.StartAsync(options, configuration["urls"] ?? "http://127.0.0.1:7072");
         Console.WriteLine($"Fake Send API on {fake.BaseUrl} for Pages {string.Join(", ", options.PageTokens.Keys)}");
         await fake.WaitForShutdownAsync();

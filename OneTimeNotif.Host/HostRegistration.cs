@@ -30,7 +30,7 @@ internal static class HostRegistration
             .Validate(o => o.Key.Length >= 16, "Api__Key is required (at least 16 characters): the key services send in x-functions-key.")
             .ValidateOnStart();
         services.AddSingleton<ApiKeyFilter>();
-        services.AddWebJobsTriggers(configuration, typeof(FollowUpQueueTrigger));
+        services.AddWebJobsTriggers(configuration, typeof(FollowUpQueueTrigger), typeof(DataDeletionQueueTrigger));
         services.AddPurgeScheduler(configuration);
         services.AddServerLimits(configuration);
         return services;

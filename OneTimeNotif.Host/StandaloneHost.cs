@@ -27,6 +27,7 @@ public static class StandaloneHost
         app.MapFollowUps().AddEndpointFilter<ApiKeyFilter>();
         app.MapOptInRequests().AddEndpointFilter<ApiKeyFilter>();
         app.MapUsers().AddEndpointFilter<ApiKeyFilter>();
+        app.MapDataDeletion();
         return app;
     }
 }

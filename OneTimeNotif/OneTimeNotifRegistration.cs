@@ -53,6 +53,11 @@ public static class OneTimeNotifRegistration
         services.AddSingleton<UserKey>();
         services.AddSingleton<UserIndex>();
         services.AddSingleton<UserEraser>();
+        services.AddSingleton<DataDeletionRequests>();
+        services.AddSingleton<DataDeletionQueueClient>();
+        services.AddSingleton<DataDeletionProcessor>();
+        services.AddHttpClient<IdsForPagesClient>((provider, http) =>
+            http.Timeout = provider.GetRequiredService<IOptions<SendApiOptions>>().Value.Timeout);
     }
 
     private static void AddSendApi(this IServiceCollection services, IConfiguration configuration)

@@ -17,6 +17,9 @@ param namePrefix string = 'otn'
 @description('IDs of the Pages served. Each gets a Messenger__Pages__<id>__AccessToken setting that reads its token from Key Vault.')
 param pageIds string[] = []
 
+@description('The Meta app ID (Messenger__AppId): the data-deletion callback maps app-scoped user IDs to PSIDs with it.')
+param metaAppId string = ''
+
 @description('Graph API version of the Send API calls, such as v23.0. Meta retires versions: keep it current.')
 param graphApiVersion string = 'v23.0'
 
@@ -131,6 +134,7 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     pageIds: pageIds
     graphApiVersion: graphApiVersion
+    metaAppId: metaAppId
     purgeSchedule: purgeSchedule
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB

@@ -26,12 +26,15 @@ namespace OneTimeNotif.Testing.Functions;
 /// <remarks>
 /// The WebJobs SDK indexes attributes on methods, so the worker's trigger settings reach them as configuration:
 /// <see cref="QueueFunction"/> listens on <c>%FunctionsHost:Queue:Name%</c> with its connection copied to a fixed
-/// name. One queue-triggered and one timer-triggered function at most, which is what this app has.
+/// name, <see cref="SecondQueueFunction"/> likewise on <c>%FunctionsHost:Queue1:Name%</c>. Two queue-triggered and one
+/// timer-triggered function at most, which is what this app has (follow-ups and data deletions; the purge).
 /// </remarks>
 internal static class WorkerTriggers
 {
     public const string QueueNameSetting = "FunctionsHost:Queue:Name";
     public const string QueueConnection = "FunctionsHostQueue";
+    public const string SecondQueueNameSetting = "FunctionsHost:Queue1:Name";
+    public const string SecondQueueConnection = "FunctionsHostQueue1";
     public const string TimerScheduleSetting = "FunctionsHost:Timer:Schedule";
 
     /// <summary>App settings that override host.json, as on Azure: <c>AzureFunctionsJobHost__extensions__queues__batchSize</c>.</summary>
@@ -39,9 +42,13 @@ internal static class WorkerTriggers
 
     public static IHost? Build(FunctionsWorker worker, string appDirectory, IReadOnlyDictionary<string, string> appSettings, HostOutput output)
     {
-        var queue = Single(worker.Functions, "queueTrigger");
+        var queues = worker.Functions.Where(f => f.IsTriggeredBy("queueTrigger")).ToList();
+        if (queues.Count > QueueFunctions.Length)
+        {
+            throw new NotSupportedException($"This test host runs {QueueFunctions.Length} queueTrigger functions at most; the app has {string.Join(", ", queues.Select(f => f.Name))}.");
+        }
         var timer = Single(worker.Functions, "timerTrigger");
-        if (queue is null && timer is null)
+        if (queues.Count == 0 && timer is null)
         {
             return null;
         }
@@ -52,15 +59,15 @@ internal static class WorkerTriggers
                 .Select(s => KeyValuePair.Create(s.Key[HostJsonOverridePrefix.Length..].Replace("__", ":", StringComparison.Ordinal), (string?)s.Value)))
             .Build();
         List<Type> functionClasses = [];
-        if (queue is not null)
+        foreach (var (queue, (nameSetting, queueConnection, functionClass)) in queues.Zip(QueueFunctions))
         {
-            settings[QueueNameSetting] = Resolve(queue.TriggerProperty("queueName"), settings);
+            settings[nameSetting] = Resolve(queue.TriggerProperty("queueName"), settings);
             var connection = queue.TriggerProperty("connection") ?? "AzureWebJobsStorage";
             foreach (var (key, value) in settings.Where(s => s.Key == connection || s.Key.StartsWith(connection + ":", StringComparison.Ordinal)).ToList())
             {
-                settings[QueueConnection + key[connection.Length..]] = value;
+                settings[queueConnection + key[connection.Length..]] = value;
             }
-            functionClasses.Add(typeof(QueueFunction));
+            functionClasses.Add(functionClass);
         }
         if (timer is not null)
         {
@@ -84,7 +91,7 @@ internal static class WorkerTriggers
             {
                 services.Replace(ServiceDescriptor.Singleton<ITypeLocator>(new FunctionClasses(functionClasses)));
                 services.Replace(ServiceDescriptor.Singleton(InertLogForwarder()));
-                services.AddSingleton(new WorkerInvoker(worker, queue, timer));
+                services.AddSingleton(new WorkerInvoker(worker, queues, timer));
                 // Timers 3.0.6 keeps its schedule status in blobs through the legacy WindowsAzure.Storage 9.3 SDK, whose
                 // request signing creates the en-US culture: that throws under this repository's InvariantGlobalization.
                 // The status goes to a file instead; the run-one-at-a-time lock stays the SDK's default, in memory,
@@ -93,6 +100,13 @@ internal static class WorkerTriggers
             })
             .Build();
     }
+
+    /// <summary>The WebJobs functions that carry the worker's queue triggers, in order, with the settings each reads.</summary>
+    private static readonly (string NameSetting, string Connection, Type Function)[] QueueFunctions =
+    [
+        (QueueNameSetting, QueueConnection, typeof(QueueFunction)),
+        (SecondQueueNameSetting, SecondQueueConnection, typeof(SecondQueueFunction)),
+    ];
 
     private static WorkerFunction? Single(IEnumerable<WorkerFunction> functions, string trigger)
     {
@@ -135,11 +149,12 @@ internal static class WorkerTriggers
 }
 
 /// <summary>Turns a WebJobs trigger into the worker's invocation, and the worker's failure into the trigger's.</summary>
-internal sealed class WorkerInvoker(FunctionsWorker worker, WorkerFunction? queue, WorkerFunction? timer)
+internal sealed class WorkerInvoker(FunctionsWorker worker, IReadOnlyList<WorkerFunction> queues, WorkerFunction? timer)
 {
-    public Task InvokeQueueAsync(QueueMessage message, CancellationToken cancellationToken)
+    /// <param name="queueIndex">Which of the worker's queue-triggered functions, in <see cref="WorkerTriggers"/>'s order.</param>
+    public Task InvokeQueueAsync(int queueIndex, QueueMessage message, CancellationToken cancellationToken)
     {
-        var function = queue ?? throw new InvalidOperationException("The app has no queue-triggered function.");
+        var function = queueIndex < queues.Count ? queues[queueIndex] : throw new InvalidOperationException("The app has no such queue-triggered function.");
         var body = string.Equals(function.TriggerProperty("dataType"), "binary", StringComparison.OrdinalIgnoreCase)
             ? new TypedData { Bytes = Google.Protobuf.ByteString.CopyFrom(message.Body.ToArray()) }
             : new TypedData { String = message.Body.ToString() };
@@ -198,7 +213,17 @@ internal sealed class QueueFunction(WorkerInvoker invoker)
     public Task RunAsync(
         [QueueTrigger("%" + WorkerTriggers.QueueNameSetting + "%", Connection = WorkerTriggers.QueueConnection)] QueueMessage message,
         CancellationToken cancellationToken) =>
-        invoker.InvokeQueueAsync(message, cancellationToken);
+        invoker.InvokeQueueAsync(0, message, cancellationToken);
+}
+
+/// <summary>The WebJobs function that listens on the worker's second queue.</summary>
+internal sealed class SecondQueueFunction(WorkerInvoker invoker)
+{
+    [FunctionName("SecondQueueTrigger")]
+    public Task RunAsync(
+        [QueueTrigger("%" + WorkerTriggers.SecondQueueNameSetting + "%", Connection = WorkerTriggers.SecondQueueConnection)] QueueMessage message,
+        CancellationToken cancellationToken) =>
+        invoker.InvokeQueueAsync(1, message, cancellationToken);
 }
 
 /// <summary>The WebJobs function that runs on the worker's timer schedule.</summary>

@@ -63,6 +63,7 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
             ["OtnStorage"] = Azurite.ConnectionString,
             ["Messenger__AppSecret"] = OneTimeNotifApplication.AppSecret,
             ["Messenger__VerifyToken"] = OneTimeNotifApplication.VerifyToken,
+            ["Messenger__AppId"] = OneTimeNotifApplication.AppId,
             ["Messenger__GraphApiVersion"] = "v23.0",
             ["Messenger__GraphBaseUrl"] = Fake.BaseUrl.ToString(),
             ["PurgeSchedule"] = PurgeSchedule,

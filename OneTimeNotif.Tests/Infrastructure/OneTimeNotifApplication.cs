@@ -34,6 +34,7 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     public const string VerifyToken = "verify-token-3f9a2b";
     public const string PageAccessToken = "EAAGpage-access-token-8c2d";
     public const string ApiKey = "api-key-for-tests-4b7e19";
+    public const string AppId = "1029384756";
 
     private readonly Dictionary<string, string?> _settings;
     private readonly SemaphoreSlim _start = new(1, 1);
@@ -48,6 +49,7 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
             ["OtnStorage"] = storageConnectionString,
             ["Messenger:AppSecret"] = AppSecret,
             ["Messenger:VerifyToken"] = VerifyToken,
+            ["Messenger:AppId"] = AppId,
             ["Messenger:GraphApiVersion"] = "v23.0",
             ["Api:Key"] = ApiKey,
             // Quick polling and retries keep the tests short; the semantics are the production ones.
@@ -192,6 +194,7 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     public static FakeSendApiOptions FakeFor(params string[] pages) => new()
     {
         AppSecret = AppSecret,
+        AppId = AppId,
         PageTokens = pages.ToDictionary(p => p, _ => PageAccessToken),
     };
 

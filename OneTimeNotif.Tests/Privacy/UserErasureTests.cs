@@ -46,6 +46,12 @@ public sealed class UserErasureTests(AzuriteFixture storage) : IClassFixture<Azu
         await _app.OptInAsync(_page, "RESTOCK:kettle", [erased]);
         await _app.OptInAsync(_page, "RESTOCK:teapot", [erased, kept]);
         await _app.OptInAsync(_page, "APPOINTMENT", [erased, kept]);
+        // A recurring token too, with a real expiry and stopped, so it has both purge index rows.
+        var recurring = NewRecurringToken();
+        var expiry = _app.Time.GetUtcNow().AddMonths(6).ToUnixTimeMilliseconds();
+        (await _app.PostWebhookAsync(Envelope(Entry(_page,
+            RecurringOptIn(_page, erased, "WEEKLY-DEALS", recurring, _app.Time.GetUtcNow().AddDays(-2), expiryMs: expiry),
+            RecurringOptIn(_page, erased, "WEEKLY-DEALS", recurring, _app.Time.GetUtcNow().AddDays(-1), "STOP_NOTIFICATIONS", expiry))))).EnsureSuccessStatusCode();
         // Delivery records on two topics, one of them from a job that names the user.
         var fanOut = Jobs.NewJobId();
         await _app.SubmitFollowUpAsync(Jobs.Json(fanOut, _page, "RESTOCK:teapot"));
@@ -57,7 +63,7 @@ public sealed class UserErasureTests(AzuriteFixture storage) : IClassFixture<Azu
 
         var counts = await EraseAsync(erased);
 
-        Assert.Equal(new ErasureCounts(Tokens: 4, Deliveries: 2, Jobs: 1), counts);
+        Assert.Equal(new ErasureCounts(Tokens: 5, Deliveries: 2, Jobs: 1), counts);
         Assert.Empty(await TracesOfAsync(erased));
         Assert.Null(await _app.GetFollowUpStatusAsync(targeted));
         Assert.Single(await _app.GetTokensAsync(_page, "RESTOCK:kettle", kept));

@@ -5,6 +5,9 @@ public sealed class MessengerOptions
 {
     public const string SectionName = "Messenger";
 
+    /// <summary>The Meta app's ID: with the App Secret, the app access token of Meta's ID-matching API (data deletion).</summary>
+    public string? AppId { get; set; }
+
     /// <summary>Keys webhook signatures and <c>appsecret_proof</c>.</summary>
     public string AppSecret { get; set; } = "";
 

@@ -20,6 +20,10 @@ internal sealed partial class MessengerOptionsValidator : IValidateOptions<Messe
         {
             failures.Add(Missing("VerifyToken", "the verify token entered in Meta's webhook settings"));
         }
+        if (options.AppId is { Length: > 0 } appId && !MetaId.IsValid(appId))
+        {
+            failures.Add("Messenger__AppId must be the Meta app's ID, a decimal number.");
+        }
         if (!GraphVersion().IsMatch(options.GraphApiVersion ?? ""))
         {
             failures.Add("Messenger__GraphApiVersion must be a Graph API version such as v21.0.");

@@ -20,13 +20,17 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
     private const string JobPrefix = "j_";
     private const string ErasedRow = "erased";
 
+    /// <summary>Per Page, the time of its latest erasure: partition <c>&lt;pageId&gt;_erasures</c> (no user key is "erasures").</summary>
+    private const string PageErasuresSuffix = "_erasures";
+    private const string LatestRow = "latest";
+
     private TableClient Users => tables.Users;
 
     /// <summary>Records the token partitions where each user has tokens: one write per user (upserts, so re-recording changes nothing).</summary>
     internal Task RecordTopicsAsync(IEnumerable<(string PageId, string Psid, string TokenPartition)> rows, CancellationToken cancellationToken) =>
         batches.UpsertAsync(
             Users,
-            rows.Select(r => new TableEntity(Partition(r.PageId, r.Psid), TopicPrefix + r.TokenPartition)).DistinctBy(e => (e.PartitionKey, e.RowKey)),
+            rows.Select(r => TopicRow(r.PageId, r.Psid, r.TokenPartition)).DistinctBy(e => (e.PartitionKey, e.RowKey)),
             cancellationToken);
 
     /// <summary>Records a follow-up job that names the user (a targeted job), by the job's partition.</summary>
@@ -37,11 +41,32 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
     /// The opt-ins to store: those of users never erased, and those made after the user's erasure. Meta re-delivers
     /// events, and an opt-in from before an erasure must not bring the user's data back.
     /// </summary>
+    /// <remarks>
+    /// One read per Page in the batch: only opt-ins made before the Page's latest erasure can belong to an erased user,
+    /// and only their users' markers are read. Opt-ins arrive seconds after they are made and erasures are rare, so
+    /// the per-user reads are for Meta's late re-deliveries.
+    /// </remarks>
     internal async Task<(IReadOnlyCollection<OptIn> Kept, int Dropped)> WithoutErasedAsync(IReadOnlyCollection<OptIn> optIns, CancellationToken cancellationToken)
     {
-        var users = optIns.Select(o => (o.PageId, o.Psid)).Distinct().ToList();
+        if (optIns.Count == 0)
+        {
+            return (optIns, 0);
+        }
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var pages = optIns.Select(o => o.PageId).Distinct().ToList();
+        var latest = new DateTimeOffset?[pages.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, pages.Count), InParallel(cancellationToken), async (i, ct) =>
+            latest[i] = (await ReadPageLatestAsync(pages[i], ct).ConfigureAwait(false))?.ErasedAt).ConfigureAwait(false);
+        var pageLatest = pages.Zip(latest).Where(p => p.Second is not null).ToDictionary(p => p.First, p => p.Second!.Value);
+        var users = optIns
+            .Where(o => pageLatest.TryGetValue(o.PageId, out var at) && o.OptedInAt <= at)
+            .Select(o => (o.PageId, o.Psid)).Distinct().ToList();
+        if (users.Count == 0)
+        {
+            return (optIns, 0);
+        }
         var erasedAt = new DateTimeOffset?[users.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), InParallel(cancellationToken), async (i, ct) =>
             erasedAt[i] = await ErasedAtAsync(users[i].PageId, users[i].Psid, ct).ConfigureAwait(false)).ConfigureAwait(false);
         var erased = users.Zip(erasedAt).Where(u => u.Second is not null).ToDictionary(u => u.First, u => u.Second!.Value);
         if (erased.Count == 0)
@@ -59,9 +84,56 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
         return marker.HasValue ? marker.Value!.GetDateTimeOffset(nameof(ErasureMarker.ErasedAt)) : null;
     }
 
-    /// <summary>Remembers that the user was erased at <paramref name="at"/>: the keyed hash and the time, nothing else.</summary>
-    internal Task MarkErasedAsync(string pageId, string psid, DateTimeOffset at, CancellationToken cancellationToken) =>
-        Users.UpsertEntityAsync(new ErasureMarker { PartitionKey = Partition(pageId, psid), RowKey = ErasedRow, ErasedAt = at }, TableUpdateMode.Replace, cancellationToken);
+    /// <summary>
+    /// Remembers that the user was erased at <paramref name="at"/>: the keyed hash and the time, nothing else; and moves
+    /// the Page's latest erasure time up, which tells the webhook when to read user markers at all.
+    /// </summary>
+    internal async Task MarkErasedAsync(string pageId, string psid, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await Users.UpsertEntityAsync(new ErasureMarker { PartitionKey = Partition(pageId, psid), RowKey = ErasedRow, ErasedAt = at }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        await RaisePageLatestAsync(pageId, at, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Only ever later: two erasures at once must not leave the earlier time, or an opt-in could skip its check.</summary>
+    private async Task RaisePageLatestAsync(string pageId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var current = await ReadPageLatestAsync(pageId, cancellationToken).ConfigureAwait(false);
+            if (current?.ErasedAt >= at)
+            {
+                return;
+            }
+            var latest = new ErasureMarker { PartitionKey = PageLatestPartition(pageId), RowKey = LatestRow, ErasedAt = at };
+            try
+            {
+                if (current is null)
+                {
+                    await Users.AddEntityAsync(latest, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Users.UpdateEntityAsync(latest, current.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                }
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                // Another erasure moved it meanwhile: read again, and raise it only if it is still earlier.
+            }
+        }
+    }
+
+    private async Task<ErasureMarker?> ReadPageLatestAsync(string pageId, CancellationToken cancellationToken) =>
+        (await Users.GetEntityIfExistsAsync<ErasureMarker>(PageLatestPartition(pageId), LatestRow, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+
+    /// <summary>The index row saying that the user has tokens in <paramref name="tokenPartition"/> (the benchmark's raw writer writes it too).</summary>
+    internal TableEntity TopicRow(string pageId, string psid, string tokenPartition) => new(Partition(pageId, psid), TopicPrefix + tokenPartition);
+
+    /// <summary>Where the Page's latest erasure time is kept: the one row the webhook reads per Page.</summary>
+    internal static (string PartitionKey, string RowKey) PageLatestKeys(string pageId) => (PageLatestPartition(pageId), LatestRow);
+
+    private static string PageLatestPartition(string pageId) => pageId + PageErasuresSuffix;
 
     /// <summary>What is recorded for the user: one partition read.</summary>
     internal async Task<UserEntries> ReadAsync(string pageId, string psid, CancellationToken cancellationToken)
@@ -93,6 +165,9 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
             cancellationToken);
 
     private string Partition(string pageId, string psid) => $"{pageId}_{userKey.Of(pageId, psid)}";
+
+    private static ParallelOptions InParallel(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
 
     private sealed class ErasureMarker : TableRow
     {

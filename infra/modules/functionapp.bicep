@@ -21,6 +21,7 @@ param applicationInsightsName string
 
 param pageIds string[]
 param graphApiVersion string
+param metaAppId string
 param purgeSchedule string
 param maximumInstanceCount int
 param instanceMemoryMB int
@@ -69,6 +70,7 @@ var settings = {
   Messenger__AppSecret: keyVaultReference(keyVaultName, appSecretName)
   Messenger__VerifyToken: keyVaultReference(keyVaultName, verifyTokenName)
   Messenger__GraphApiVersion: graphApiVersion
+  Messenger__AppId: metaAppId
   PurgeSchedule: purgeSchedule
 }
 

@@ -1,0 +1,174 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.Tests.Infrastructure;
+using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
+
+namespace OneTimeNotif.Tests.Privacy;
+
+/// <summary>
+/// Meta's data-deletion callback through the standalone host on Azurite: a signed request built as Meta builds it, the
+/// ID mapping through the fake's <c>ids_for_pages</c>, the erasure on the queue, the status page.
+/// </summary>
+public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
+{
+    private readonly string _page = NewId();
+    private readonly string _otherServedPage = NewId();
+    private readonly string _notServedPage = NewId();
+    private FakeSendApiServer _fake = null!;
+    private OneTimeNotifApplication _app = null!;
+
+    public async Task InitializeAsync()
+    {
+        var fakeOptions = OneTimeNotifApplication.FakeFor(_page, _otherServedPage);
+        // One ID per page of the answer: the mapping must follow Meta's paging.
+        fakeOptions.IdsForPagesPageSize = 1;
+        _fake = await FakeSendApiServer.StartAsync(fakeOptions);
+        var settings = OneTimeNotifApplication.Serving(_fake, _page, _otherServedPage);
+        settings["Privacy:RetryDelay"] = "00:00:01";
+        _app = new OneTimeNotifApplication(storage.Azurite, settings);
+        _app.StartServer();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _fake.DisposeAsync();
+    }
+
+    /// <summary>As Meta builds it: base64url without padding of the HMAC-SHA256 of the encoded payload, a dot, the encoded payload.</summary>
+    private static string MetaSignedRequest(string asid, string secret = OneTimeNotifApplication.AppSecret)
+    {
+        var payload = new JsonObject { ["algorithm"] = "HMAC-SHA256", ["issued_at"] = 1_764_000_000, ["user_id"] = asid }.ToJsonString();
+        var encodedPayload = Base64UrlWithoutPadding(Encoding.UTF8.GetBytes(payload));
+        var signature = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(encodedPayload));
+        return $"{Base64UrlWithoutPadding(signature)}.{encodedPayload}";
+    }
+
+    private static string Base64UrlWithoutPadding(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private async Task<HttpResponseMessage> CallbackAsync(string signedRequest) =>
+        await _app.CreateClient().PostAsync("/api/meta/data-deletion", new FormUrlEncodedContent([new("signed_request", signedRequest)]));
+
+    private async Task<(string Url, string Code)> RequestDeletionAsync(string asid)
+    {
+        var response = await CallbackAsync(MetaSignedRequest(asid));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        return (answer["url"]!.GetValue<string>(), answer["confirmation_code"]!.GetValue<string>());
+    }
+
+    private async Task<string> StatusPageAsync(string url)
+    {
+        var response = await _app.CreateClient().GetAsync(new Uri(url).PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private async Task<string> WaitForDoneAsync(string url)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var page = await StatusPageAsync(url);
+            if (page.Contains("Status: done", StringComparison.Ordinal))
+            {
+                return page;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the request never finished: {page}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task AGoodSignedRequestErasesTheUserOnEveryServedPageAndItsStatusPageSaysDone()
+    {
+        var (asid, user, sameUserElsewhere, unserved, other) = (NewId(), NewId(), NewId(), NewId(), NewId());
+        await _app.OptInAsync(_page, "RESTOCK:kettle", [user, other]);
+        await _app.OptInAsync(_otherServedPage, "RESTOCK:kettle", [sameUserElsewhere]);
+        await _app.OptInAsync(_notServedPage, "RESTOCK:kettle", [unserved]);
+        _fake.AddPageScopedId(asid, _page, user);
+        _fake.AddPageScopedId(asid, _notServedPage, unserved);
+        _fake.AddPageScopedId(asid, _otherServedPage, sameUserElsewhere);
+
+        var (url, code) = await RequestDeletionAsync(asid);
+
+        Assert.Equal($"{_app.BaseAddress.ToString().TrimEnd('/')}/api/meta/data-deletion/{code}", url);
+        var page = await WaitForDoneAsync(url);
+        Assert.Contains($"Confirmation code: {code}", page, StringComparison.Ordinal);
+        Assert.Contains("Erased: 2 notification request(s)", page, StringComparison.Ordinal);
+        Assert.Empty(await StorageTrace.FindAsync(storage.Azurite.ConnectionString, user));
+        Assert.Empty(await StorageTrace.FindAsync(storage.Azurite.ConnectionString, sameUserElsewhere));
+        Assert.Empty(await StorageTrace.FindAsync(storage.Azurite.ConnectionString, asid));
+        Assert.Single(await _app.GetTokensAsync(_page, "RESTOCK:kettle", other));
+        Assert.Single(await _app.GetTokensAsync(_notServedPage, "RESTOCK:kettle", unserved));
+        // Three pages of Meta's answer, each asked for with its cursor: the app token never travels in a URL.
+        Assert.Equal(3, _fake.RequestTargets.Count(t => t.Contains("ids_for_pages", StringComparison.Ordinal)));
+        Assert.DoesNotContain(_fake.RequestTargets, t => t.Contains(OneTimeNotifApplication.AppSecret, StringComparison.Ordinal) || t.Contains("access_token", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("tampered")]
+    [InlineData("wrong secret")]
+    [InlineData("unsigned")]
+    public async Task ABadSignedRequestIsRefusedAndErasesNothing(string fault)
+    {
+        var (asid, user) = (NewId(), NewId());
+        await _app.OptInAsync(_page, "RESTOCK:kettle", [user]);
+        _fake.AddPageScopedId(asid, _page, user);
+        var good = MetaSignedRequest(asid);
+        var signedRequest = fault switch
+        {
+            "tampered" => good.Split('.')[0] + "." + Base64UrlWithoutPadding(Encoding.UTF8.GetBytes(
+                new JsonObject { ["algorithm"] = "HMAC-SHA256", ["issued_at"] = 1_764_000_000, ["user_id"] = NewId() }.ToJsonString())),
+            "wrong secret" => MetaSignedRequest(asid, "not-the-app-secret"),
+            _ => good.Split('.')[1],
+        };
+
+        var response = await CallbackAsync(signedRequest);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        await Task.Delay(500);
+        Assert.Single(await _app.GetTokensAsync(_page, "RESTOCK:kettle", user));
+        Assert.DoesNotContain(_fake.RequestTargets, t => t.Contains("ids_for_pages", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WhenMetaRefusesTheMappingTheRequestStaysPendingAndIsDoneOnTheRetry()
+    {
+        var (asid, user) = (NewId(), NewId());
+        await _app.OptInAsync(_page, "RESTOCK:kettle", [user]);
+        _fake.AddPageScopedId(asid, _page, user);
+        _fake.FailNext(FakeError.ServerError);
+
+        var (url, code) = await RequestDeletionAsync(asid);
+
+        await _app.WaitForLogAsync(11005, l => l.Text.Contains(code, StringComparison.Ordinal));
+        Assert.Contains("Status: pending", await StatusPageAsync(url), StringComparison.Ordinal);
+        Assert.Single(await _app.GetTokensAsync(_page, "RESTOCK:kettle", user));
+        Assert.Contains("Erased: 1 notification request(s)", await WaitForDoneAsync(url), StringComparison.Ordinal);
+        Assert.Empty(await _app.GetTokensAsync(_page, "RESTOCK:kettle", user));
+    }
+
+    [Fact]
+    public async Task AnIdWithNoPageScopedIdsIsDoneWithNothingErased()
+    {
+        var (url, _) = await RequestDeletionAsync(NewId());
+
+        Assert.Contains("No data about you was stored by this service.", await WaitForDoneAsync(url), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownCodeAnswersAReadableNotFoundPageWithTheCodeEncoded()
+    {
+        var response = await _app.CreateClient().GetAsync("/api/meta/data-deletion/%3Cscript%3E");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains("&lt;script&gt;", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", page, StringComparison.Ordinal);
+    }
+}
