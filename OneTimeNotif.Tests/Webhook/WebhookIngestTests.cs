@@ -190,6 +190,21 @@ public sealed class WebhookIngestTests(AzuriteFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEventWhoseOptInTypeIsALoneSurrogateEscapeIsIgnoredAndItsSiblingsStored()
+    {
+        string page = NewId(), psid = NewId(), token = NewToken();
+        var body = Envelope(Entry(page, OptIn(page, NewId(), "P", NewToken(), OptedInAt), OptIn(page, psid, "P", token, OptedInAt)));
+        // Only the first event's type: "one_time_notif" followed by a low surrogate without its high half (found by the fuzz test).
+        var first = body.IndexOf("\"one_time_notif_req\"", StringComparison.Ordinal);
+        body = string.Concat(body.AsSpan(0, first), "\"one_time_notif\\uDE00\"", body.AsSpan(first + "\"one_time_notif_req\"".Length));
+
+        var response = await _app.PostWebhookAsync(body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal([token], (await _app.GetTokensAsync(page, "P")).Select(t => t.Token));
+    }
+
+    [Fact]
     public async Task AMissingSignatureIs401AndStoresNothing()
     {
         var page = NewId();

@@ -93,7 +93,7 @@ public static class WebhookEnvelope
             || optin.ValueKind != JsonValueKind.Object
             || !optin.TryGetProperty("type", out var type)
             || type.ValueKind != JsonValueKind.String
-            || !(type.ValueEquals(OneTimeNotifOptInType) || type.ValueEquals(RecurringOptInType)))
+            || !IsOptInType(type))
         {
             return EventKind.Other;
         }
@@ -106,6 +106,22 @@ public static class WebhookEnvelope
             // A "\uD83D" escape without its other half is valid JSON but cannot become .NET text (GetString throws),
             // nor be stored. Meta never sends one; the event is unusable, and its siblings are still stored.
             return EventKind.UnusableOptIn;
+        }
+    }
+
+    /// <summary>
+    /// ValueEquals unescapes the value and throws on a surrogate escape without its other half: such a type names
+    /// no event kind of ours, so the event is ignored like any other kind.
+    /// </summary>
+    private static bool IsOptInType(JsonElement type)
+    {
+        try
+        {
+            return type.ValueEquals(OneTimeNotifOptInType) || type.ValueEquals(RecurringOptInType);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 
