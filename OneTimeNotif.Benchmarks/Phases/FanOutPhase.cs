@@ -26,16 +26,16 @@ internal sealed class FanOutPhase : IBenchmarkPhase
     private const double MinDeliveredPerSecond = 285;
     private const double MaxThrottledPercent = 2;
 
-    /// <summary>High enough that the host's limiter never waits: the "no limit" run measures the host itself.</summary>
-    private const int UnpacedCallsPerSecond = 100_000;
+    /// <summary>Meta's most for text: the "no limit" run measures the host itself at the fastest rate a Page may be given.</summary>
+    private const int FastestPageRate = SendApiOptions.MetaMaxMessagesPerSecond;
 
     private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(30);
 
     /// <summary>Meta's own limit for text, held by the fake; the host's default pacing is meant to stay under it.</summary>
-    private static readonly FanOutRun MetaLimited = new("fake limit 300/s", FakeLimit: 300, PacingOverride: null);
+    private static readonly FanOutRun MetaLimited = new("fake limit 300/s", FakeLimit: 300, PacingOverride: FastestPageRate);
 
     /// <summary>Nothing limits the sends: what the host and storage can do on their own.</summary>
-    private static readonly FanOutRun Unlimited = new("no limit", FakeLimit: 0, PacingOverride: UnpacedCallsPerSecond);
+    private static readonly FanOutRun Unlimited = new("no limit", FakeLimit: 0, PacingOverride: FastestPageRate);
 
     public string Name => "fanout";
 
@@ -55,21 +55,21 @@ internal sealed class FanOutPhase : IBenchmarkPhase
     private async Task<long> MeasureAsync(BenchmarkRun run, FanOutRun fanOut, CancellationToken cancellationToken)
     {
         var (label, fakeLimit, pacingOverride) = fanOut;
-        var hostPacing = pacingOverride ?? new SendApiOptions().MaxCallsPerSecondPerPage;
+        var hostPacing = pacingOverride ?? new SendApiOptions().MessagesPerSecondPerPage;
         var recipients = run.Options.Recipients;
         await using var storage = await run.StartStorageAsync(cancellationToken);
         await using var sendApi = await BenchmarkRun.StartSendApiAsync(fakeLimit, PageId);
         var tokens = await SeedAsync(run, storage.ConnectionString, recipients, cancellationToken);
 
         var settings = pacingOverride is { } pacing
-            ? new Dictionary<string, string> { ["SendApi__MaxCallsPerSecondPerPage"] = $"{pacing}" }
+            ? new Dictionary<string, string> { [$"Messenger__Pages__{PageId}__MessagesPerSecond"] = $"{pacing}" }
             : null;
         await using var host = await run.StartHostAsync(storage, sendApi, [PageId], settings, cancellationToken);
         var api = new FollowUpApi(host.Client);
         var jobId = $"bench-{Guid.NewGuid():N}";
         var text = $"Back in stock ({jobId})";
 
-        run.Out.WriteLine($"  {label}: one job to {recipients} recipients; host pacing {hostPacing}/s per Page{(pacingOverride is null ? " (default)" : " (SendApi__MaxCallsPerSecondPerPage)")}");
+        run.Out.WriteLine($"  {label}: one job to {recipients} recipients; host pacing {hostPacing}/s per Page{(pacingOverride is null ? " (default)" : " (Messenger__Pages__<id>__MessagesPerSecond)")}");
         host.WorkingSet.Reset();
         var cpu = CpuMeter.Start(("host", host.ProcessId), ("Azurite", storage.ProcessId));
         var submittedAt = DateTimeOffset.UtcNow;
@@ -189,5 +189,5 @@ internal sealed class FanOutPhase : IBenchmarkPhase
 }
 
 /// <param name="FakeLimit">The fake Send API's calls per second per Page before it answers 613; 0 for none.</param>
-/// <param name="PacingOverride">SendApi__MaxCallsPerSecondPerPage for the host; null keeps its default.</param>
+/// <param name="PacingOverride">The Page's MessagesPerSecond for the host; null keeps the default (40/s).</param>
 internal sealed record FanOutRun(string Label, int FakeLimit, int? PacingOverride);

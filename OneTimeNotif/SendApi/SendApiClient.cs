@@ -13,30 +13,22 @@ namespace OneTimeNotif.SendApi;
 /// <summary>
 /// Meta's Send API (<c>POST /{version}/{page-id}/messages</c>) as a typed <see cref="HttpClient"/>. The Page
 /// access token travels only in the Authorization header; <c>appsecret_proof</c> goes in the body, so no secret
-/// is ever part of a URL.
+/// is ever part of a URL. Every call, follow-up or OTN request, takes a slot of the Page's shared
+/// <see cref="SendBudget"/>, and Meta's throttling answers and usage headers go back to it.
 /// </summary>
-public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendRateLimiter rateLimiter, ILogger<SendApiClient> logger)
+public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendBudget budget, ILogger<SendApiClient> logger)
 {
     /// <summary>
-    /// How often a throttled token send goes again at once, in the Page's next free slot. A refusal now and then
-    /// comes from calls that reached Meta bunched together, and a slot later there is room; a limit that outlasts
-    /// these attempts is reported as throttled, and the follow-up backs off and retries the user later.
+    /// How often a throttled call goes again once the Page's pause is over, within the wait a send is allowed. A
+    /// limit that outlasts these attempts is reported as throttled, and the caller comes back later.
     /// </summary>
     private const int ThrottleRetries = 2;
 
     /// <summary>Redeems an OTN token: one message to whoever opted in with it.</summary>
-    public async Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
+    public Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        for (var attempt = 0; ; attempt++)
-        {
-            var result = await SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken).ConfigureAwait(false);
-            // A throttled call delivered nothing, so the same token may go again.
-            if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
-            {
-                return result;
-            }
-        }
+        return SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken);
     }
 
     /// <summary>Sends to a PSID inside the 24-hour window (the OTN request template, for one).</summary>
@@ -55,23 +47,40 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
         {
             return new SendResult(SendStatus.ConfigurationFault, Reason: $"No access token is configured for Page {pageId} (Messenger__Pages__{pageId}__AccessToken).");
         }
+        for (var attempt = 0; ; attempt++)
+        {
+            var grant = await budget.AcquireAsync(pageId, cancellationToken).ConfigureAwait(false);
+            if (!grant.Granted)
+            {
+                return SendResult.NoBudget(pageId, grant.RetryAfter);
+            }
+            var result = await CallAsync(settings, page.AccessToken, pageId, recipient, message, tokenSend, cancellationToken).ConfigureAwait(false);
+            // A throttled call delivered nothing, so the same token may go again once the Page's pause is over.
+            if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
+            {
+                return result;
+            }
+        }
+    }
 
+    private async Task<SendResult> CallAsync(MessengerOptions settings, string accessToken, string pageId, JsonObject recipient, JsonObject message, bool tokenSend, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.GraphBaseUrl, $"{settings.GraphApiVersion}/{pageId}/messages"))
         {
             Content = JsonContent.Create(new JsonObject
             {
-                ["recipient"] = recipient,
+                ["recipient"] = recipient.DeepClone(),
                 ["message"] = message.DeepClone(),
-                ["appsecret_proof"] = AppSecretProof(page.AccessToken, settings.AppSecret),
+                ["appsecret_proof"] = AppSecretProof(accessToken, settings.AppSecret),
             }),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", page.AccessToken);
-
-        await rateLimiter.WaitAsync(pageId, cancellationToken).ConfigureAwait(false);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         try
         {
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            return await ReadResultAsync(response, pageId, tokenSend, cancellationToken).ConfigureAwait(false);
+            var result = await ReadResultAsync(response, pageId, tokenSend, cancellationToken).ConfigureAwait(false);
+            await budget.ObserveAsync(pageId, result, MetaUsage.Read(response.Headers, pageId), cancellationToken).ConfigureAwait(false);
+            return result;
         }
         catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {

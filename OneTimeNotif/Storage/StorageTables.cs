@@ -9,6 +9,7 @@ public sealed class StorageTables(TableServiceClient service)
     public const string ExpiriesTableName = "OtnTokenExpiries";
     public const string JobsTableName = "OtnFollowUpJobs";
     public const string JobDaysTableName = "OtnFollowUpJobDays";
+    public const string SendBudgetTableName = "OtnSendBudget";
 
     private volatile bool _created;
 
@@ -23,6 +24,9 @@ public sealed class StorageTables(TableServiceClient service)
     /// <summary>Follow-up jobs by the UTC day they were recorded, so the purge finds jobs past retention without a scan.</summary>
     public TableClient JobDays { get; } = service.GetTableClient(JobDaysTableName);
 
+    /// <summary>Each Page's send budget (and the app's pause), shared by every instance.</summary>
+    public TableClient SendBudget { get; } = service.GetTableClient(SendBudgetTableName);
+
     public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (_created)
@@ -35,6 +39,7 @@ public sealed class StorageTables(TableServiceClient service)
         await Expiries.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await JobDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await SendBudget.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         _created = true;
     }
 
