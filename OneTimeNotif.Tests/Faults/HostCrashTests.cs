@@ -18,36 +18,26 @@ public sealed class HostCrashTests(AzuriteFixture storage) : IClassFixture<Azuri
         var page = NewId();
         await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
         fake.Latency = TimeSpan.FromMilliseconds(15);
-        var environment = Environment(fake, page);
-        var hostDll = Path.Combine(AppContext.BaseDirectory, "OneTimeNotif.Host.dll");
-        var tokens = new List<string>();
+        var environment = HostProcesses.Environment(storage.Azurite, fake, page);
+        List<string> tokens;
 
-        await using (var first = await HostProcess.StartAsync(hostDll, environment))
+        await using (var first = await HostProcess.StartAsync(HostProcesses.HostDll, environment))
         {
-            using var http = Client(first);
-            for (var batch = 0; batch < Recipients / 50; batch++)
-            {
-                var optIns = Enumerable.Range(0, 50).Select(_ => (Psid: NewId(), Token: NewToken())).ToList();
-                tokens.AddRange(optIns.Select(o => o.Token));
-                var body = Encoding.UTF8.GetBytes(Envelope(Entry(page, [.. optIns.Select(o => OptIn(page, o.Psid, "P", o.Token, DateTimeOffset.UtcNow.AddDays(-1)))])));
-                using var content = new ByteArrayContent(body);
-                content.Headers.Add(WebhookSignature.HeaderName, WebhookSignature.Sign(body, OneTimeNotifApplication.AppSecret));
-                (await http.PostAsync(new Uri("/api/webhook", UriKind.Relative), content)).EnsureSuccessStatusCode();
-            }
-            var job = new StringContent(Jobs.Json("crash-job", page, "P"), Encoding.UTF8, "application/json");
-            (await http.PostAsync(new Uri("/api/followups", UriKind.Relative), job)).EnsureSuccessStatusCode();
+            using var http = HostProcesses.Client(first);
+            tokens = await HostProcesses.OptInAsync(http, page, "P", Recipients);
+            await HostProcesses.SubmitAsync(http, Jobs.Json("crash-job", page, "P"));
 
-            await WaitUntilAsync(() => fake.Calls >= Recipients / 4, TimeSpan.FromSeconds(60));
+            await HostProcesses.WaitUntilAsync(() => fake.Calls >= Recipients / 4, TimeSpan.FromSeconds(60));
             await first.KillAsync();
         }
         var deliveredBeforeCrash = fake.Deliveries.Count;
 
-        await using var second = await HostProcess.StartAsync(hostDll, environment);
-        using var client = Client(second);
+        await using var second = await HostProcess.StartAsync(HostProcesses.HostDll, environment);
+        using var client = HostProcesses.Client(second);
         FollowUpStatus? status = null;
-        await WaitUntilAsync(async () =>
+        await HostProcesses.WaitUntilAsync(async () =>
         {
-            status = await client.GetFromJsonAsync<FollowUpStatus>(new Uri("/api/followups/crash-job", UriKind.Relative));
+            status = await HostProcesses.StatusAsync(client, "crash-job");
             return status!.State == JobState.Completed;
         }, TimeSpan.FromSeconds(90));
 
@@ -57,41 +47,5 @@ public sealed class HostCrashTests(AzuriteFixture storage) : IClassFixture<Azuri
         // A send that reached Meta just before the kill comes back as "token already used" on the retry.
         Assert.Equal(Recipients, status!.Sent + status.TokenRejected);
         Assert.Equal(0, status.Pending);
-    }
-
-    private Dictionary<string, string> Environment(FakeSendApiServer fake, string page) => new()
-    {
-        ["OtnStorage"] = storage.Azurite.ConnectionString,
-        ["Messenger__AppSecret"] = OneTimeNotifApplication.AppSecret,
-        ["Messenger__VerifyToken"] = OneTimeNotifApplication.VerifyToken,
-        ["Messenger__GraphApiVersion"] = "v23.0",
-        ["Messenger__GraphBaseUrl"] = fake.BaseUrl.ToString(),
-        [$"Messenger__Pages__{page}__AccessToken"] = OneTimeNotifApplication.PageAccessToken,
-        ["Api__Key"] = OneTimeNotifApplication.ApiKey,
-        ["FollowUps__SegmentSize"] = "50",
-        // A killed host's messages come back when their lease runs out: keep it short for the test.
-        ["extensions__queues__processingLease"] = "00:00:03",
-        ["extensions__queues__maxPollingInterval"] = "00:00:00.500",
-        ["Logging__LogLevel__Default"] = "Warning",
-    };
-
-    private static HttpClient Client(HostProcess host)
-    {
-        var client = new HttpClient { BaseAddress = host.Url };
-        client.DefaultRequestHeaders.Add("x-functions-key", OneTimeNotifApplication.ApiKey);
-        return client;
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), timeout);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
-            await Task.Delay(100);
-        }
     }
 }

@@ -1,0 +1,47 @@
+using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.FollowUps;
+using OneTimeNotif.Tests.Infrastructure;
+using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
+
+namespace OneTimeNotif.Tests.SendApi;
+
+/// <summary>Several host processes on one queue serving one Page: the Page's budget is theirs together.</summary>
+public sealed class PageBudgetAcrossHostsTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public async Task ThreeHostsOnOneQueueTogetherStayWithinThePagesRateEverySecond()
+    {
+        const int rate = 60;
+        const int recipients = 360;
+        var page = NewId();
+        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
+        fake.Latency = TimeSpan.FromMilliseconds(10);
+        var environment = HostProcesses.Environment(storage.Azurite, fake, page, new Dictionary<string, string>
+        {
+            [$"Messenger__Pages__{page}__MessagesPerSecond"] = $"{rate}",
+            // Small segments, so every host has some of the job at once.
+            ["FollowUps__SegmentSize"] = "30",
+        });
+        var hosts = await HostProcesses.StartAsync(3, environment);
+        try
+        {
+            using var client = HostProcesses.Client(hosts[0]);
+            var tokens = await HostProcesses.OptInAsync(client, page, "P", recipients);
+
+            await HostProcesses.SubmitAsync(client, Jobs.Json("three-hosts", page, "P"));
+            await HostProcesses.WaitUntilAsync(() => fake.Deliveries.Count >= recipients, TimeSpan.FromSeconds(60));
+
+            var perSecond = fake.CallsPerSecond(page);
+            Assert.All(perSecond, second => Assert.True(second.Calls <= rate * 1.05,
+                $"{second.Calls} calls in the second from {second.Second:HH:mm:ss}: {string.Join(", ", perSecond.Select(s => s.Calls))}"));
+            Assert.Equal(tokens.Order(), fake.Deliveries.Select(d => d.Token!).Order());
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+}
