@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs Azurite from package-lock.json when needed,
-# checks the Bicep in infra/, then builds and runs OneTimeNotif.Tests (the tests start their own Azurite on free
-# loopback ports).
+# checks the Bicep in infra/, builds every project of the solution (the Functions app included), then runs
+# OneTimeNotif.Tests (the tests start their own Azurite on free loopback ports).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/npm-install.sh
 scripts/check-infra.sh
+# The whole solution, not only what the tests reference: a project that stops compiling (or warns) fails the run.
+dotnet build OneTimeNotif.slnx --nologo
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

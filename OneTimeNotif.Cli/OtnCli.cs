@@ -23,6 +23,7 @@ internal static class OtnCli
             RequestCommand.Create(cli, common),
             TokensStatsCommand.Create(cli),
             PurgeCommand.Create(cli),
+            UserEraseCommand.Create(cli, common),
             DemoCommand.Create(cli, common),
         };
     }

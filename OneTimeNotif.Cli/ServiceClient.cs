@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Http;
 using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Webhook;
 
 namespace OneTimeNotif.Cli;
@@ -84,6 +85,15 @@ internal sealed class ServiceClient : IDisposable
         await EnsureAcceptedAsync(response, "the OTN request", cancellationToken).ConfigureAwait(false);
         var sent = await ReadAsync<JsonObject>(response, cancellationToken).ConfigureAwait(false);
         return sent["messageId"]?.GetValue<string>();
+    }
+
+    /// <summary>Erases a user; returns what the service removed.</summary>
+    public async Task<ErasureCounts> EraseUserAsync(string pageId, string psid, CancellationToken cancellationToken)
+    {
+        using var request = Keyed(HttpMethod.Delete, $"{UserEndpoints.Route}/{pageId}/{psid}");
+        using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        await EnsureAcceptedAsync(response, "the erasure", cancellationToken).ConfigureAwait(false);
+        return await ReadAsync<ErasureCounts>(response, cancellationToken).ConfigureAwait(false);
     }
 
     private HttpRequestMessage Keyed(HttpMethod method, string path)

@@ -1,6 +1,7 @@
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Host.Security;
 using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Webhook;
 
 namespace OneTimeNotif.Host;
@@ -26,6 +27,7 @@ public static class StandaloneHost
         app.MapWebhook();
         app.MapFollowUps().AddEndpointFilter<ApiKeyFilter>();
         app.MapOptInRequests().AddEndpointFilter<ApiKeyFilter>();
+        app.MapUsers().AddEndpointFilter<ApiKeyFilter>();
         return app;
     }
 }

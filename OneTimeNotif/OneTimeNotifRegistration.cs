@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OneTimeNotif.Configuration;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.OptInRequests;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Purge;
 using OneTimeNotif.SendApi;
 using OneTimeNotif.Storage;
@@ -26,6 +27,7 @@ public static class OneTimeNotifRegistration
         services.AddOtnStorage(configuration);
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddPrivacy(configuration);
         services.AddSingleton<TokenStore>();
         services.AddSingleton<WebhookSignature>();
         services.AddSingleton<WebhookVerification>();
@@ -35,6 +37,17 @@ public static class OneTimeNotifRegistration
         services.AddPurge(configuration);
         services.AddSingleton<OptInRequestSender>();
         return services;
+    }
+
+    private static void AddPrivacy(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PrivacyOptions>().Bind(configuration.GetSection(PrivacyOptions.SectionName))
+            .Validate(o => o.PublicBaseUrl is null or { IsAbsoluteUri: true }, "Privacy__PublicBaseUrl must be an absolute URL.")
+            .Validate(o => o.RetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.RetryDelay, "Privacy__RetryDelay must be positive and at most Privacy__MaxRetryDelay.")
+            .ValidateOnStart();
+        services.AddSingleton<UserKey>();
+        services.AddSingleton<UserIndex>();
+        services.AddSingleton<UserEraser>();
     }
 
     private static void AddSendApi(this IServiceCollection services, IConfiguration configuration)
@@ -72,6 +85,8 @@ public static class OneTimeNotifRegistration
             .Validate(o => o.DeliveryRetention >= PurgeOptions.MinDeliveryRetention && o.DeliveryRetention <= PurgeOptions.MaxDeliveryRetention,
                 $"Purge__DeliveryRetention must be between {PurgeOptions.MinDeliveryRetention} and {PurgeOptions.MaxDeliveryRetention} (days.hh:mm:ss); " +
                 "a follow-up job still being delivered must keep its records.")
+            .Validate(o => o.TimeBudget >= PurgeOptions.MinTimeBudget && o.TimeBudget <= PurgeOptions.MaxTimeBudget,
+                $"Purge__TimeBudget must be between {PurgeOptions.MinTimeBudget} and {PurgeOptions.MaxTimeBudget}; keep it well under the Functions functionTimeout.")
             .ValidateOnStart();
         services.AddSingleton<TokenPurge>();
     }

@@ -21,7 +21,7 @@ param pageIds string[] = []
 param graphApiVersion string = 'v23.0'
 
 @description('When the expired-token purge runs: six-field NCRONTAB, UTC.')
-param purgeSchedule string = '0 30 3 * * *'
+param purgeSchedule string = '0 0 * * * *'
 
 @description('Most instances the app scales out to. Send API pacing is per instance, so this also caps the combined send rate per Page.')
 @minValue(1)

@@ -113,7 +113,9 @@ internal sealed class FanOutPhase : IBenchmarkPhase
     /// </summary>
     private static async Task<HashSet<string>> SeedAsync(BenchmarkRun run, string connectionString, int recipients, CancellationToken cancellationToken)
     {
-        var store = new TokenStore(new StorageTables(new TableServiceClient(connectionString)), NullLogger<TokenStore>.Instance);
+        var tables = new StorageTables(new TableServiceClient(connectionString));
+        var writes = new TableBatches(tables);
+        var store = new TokenStore(tables, writes, new OneTimeNotif.Privacy.UserIndex(tables, writes, LocalSecrets.UserKey), NullLogger<TokenStore>.Instance);
         var source = new OptInSource(PageId, 1);
         var optedInAt = DateTimeOffset.UtcNow.AddDays(-1);
         var batches = Enumerable.Range(0, (recipients + SeedBatch - 1) / SeedBatch)

@@ -69,7 +69,9 @@ internal sealed class PurgePhase : IBenchmarkPhase
         var expired = (int)Math.Round(total * percent / 100);
         var label = $"{percent:0.#} % expired of {total}";
         await using var storage = await run.StartStorageAsync(cancellationToken);
-        var store = new TokenStore(new StorageTables(new TableServiceClient(storage.ConnectionString)), NullLogger<TokenStore>.Instance);
+        var tables = new StorageTables(new TableServiceClient(storage.ConnectionString));
+        var batches = new TableBatches(tables);
+        var store = new TokenStore(tables, batches, new OneTimeNotif.Privacy.UserIndex(tables, batches, LocalSecrets.UserKey), NullLogger<TokenStore>.Instance);
         var seed = await PurgeSeed.WriteAsync(store, PageId, total, expired, cancellationToken);
         run.Out.WriteLine($"  {label}: seeded {seed.Stored} tokens ({expired} expired) through TokenStore in {seed.Elapsed.TotalSeconds:0.0} s");
         if (seed.Stored != total)

@@ -29,7 +29,7 @@ internal sealed class PurgeScheduleOptionsValidator : IValidateOptions<PurgeSche
         }
         return ValidateOptionsResult.Fail(
             $"{PurgeOptions.ScheduleSetting} must be an NCRONTAB expression with six fields, {{second}} {{minute}} {{hour}} " +
-            $"{{day}} {{month}} {{day-of-week}}, in UTC, such as \"{PurgeOptions.DefaultSchedule}\" (every day at 03:00).");
+            $"{{day}} {{month}} {{day-of-week}}, in UTC, such as \"{PurgeOptions.DefaultSchedule}\" (every hour).");
     }
 }
 

@@ -63,6 +63,8 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
     private Task<int> DeliveryRecordsAsync(string payload, string jobId) =>
         CountAsync(Tables.Tokens, TokenKeys.Partition(_page, payload), DeliveryEntity.RowPrefix(jobId));
 
+    private Task<int> DeliveryTwinRowsAsync(string payload) => CountAsync(Tables.Tokens, TokenKeys.Partition(_page, payload), "u_");
+
     private Task<int> JobRowsAsync(string jobId) => CountAsync(Tables.Jobs, JobEntity.Partition(jobId));
 
     [Fact]
@@ -78,6 +80,7 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
 
         Assert.Equal((1, 5, 0), (report.JobsDeleted, report.DeliveryRecordsDeleted, report.TokensDeleted));
         Assert.Equal((0, 0), (await DeliveryRecordsAsync("OLD-TOPIC", old), await JobRowsAsync(old)));
+        Assert.Equal((0, 3), (await DeliveryTwinRowsAsync("OLD-TOPIC"), await DeliveryTwinRowsAsync("YOUNG-TOPIC")));
         Assert.Null(await _app.GetFollowUpStatusAsync(old));
         Assert.Equal(3, await DeliveryRecordsAsync("YOUNG-TOPIC", young));
         Assert.Equal((JobState.Completed, 3), ((await _app.GetFollowUpStatusAsync(young))!.State, (await _app.GetFollowUpStatusAsync(young))!.Sent));
@@ -99,8 +102,9 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
 
         // The old job's index row, its job row, its 4 delivery records and its segment rows; nothing of the young job.
         Assert.Equal(1 + 1 + 4 + segments, report.EntitiesRead);
-        // Everything it read, it deleted.
-        Assert.Equal(report.EntitiesRead, report.EntitiesDeleted);
+        // Everything it read, it deleted, and each delivery record's twin row (which names the user, for erasure),
+        // whose key it derives from the record's without reading it.
+        Assert.Equal(report.EntitiesRead + 4, report.EntitiesDeleted);
         Assert.Equal((0, 0), (again.JobsDeleted, again.EntitiesRead));
     }
 

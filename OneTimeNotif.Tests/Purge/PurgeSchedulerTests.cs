@@ -12,6 +12,9 @@ namespace OneTimeNotif.Tests.Purge;
 [Collection(OnePurgeTestAtATime.Name)]
 public sealed class PurgeSchedulerTests : IAsyncLifetime
 {
+    /// <summary>Once a day at 03:00 UTC: occurrences far apart on the fake clock.</summary>
+    private const string Daily = "0 0 3 * * *";
+
     private const int Scheduled = 9001, Running = 9002, Ran = 9003, SkippedLeaseHeld = 9004, SkippedAlreadyRun = 9005;
 
     private readonly string _page = NewId();
@@ -29,13 +32,9 @@ public sealed class PurgeSchedulerTests : IAsyncLifetime
         await _azurite.DisposeAsync();
     }
 
-    private async Task<OneTimeNotifApplication> StartAsync(string? schedule = null, bool systemClock = false)
+    private async Task<OneTimeNotifApplication> StartAsync(string schedule = Daily, bool systemClock = false)
     {
-        var settings = new Dictionary<string, string?>();
-        if (schedule is not null)
-        {
-            settings["PurgeSchedule"] = schedule;
-        }
+        var settings = new Dictionary<string, string?> { ["PurgeSchedule"] = schedule };
         var app = new OneTimeNotifApplication(_azurite, settings) { UsesSystemClock = systemClock };
         _apps.Add(app);
         app.StartServer();
@@ -62,7 +61,7 @@ public sealed class PurgeSchedulerTests : IAsyncLifetime
         var app = await StartAsync();
         var (expired, live) = await OptInAsync(app, app.Time.GetUtcNow());
 
-        // Default schedule: every day at 03:00 UTC; the clock stands at 2026-11-23 09:30.
+        // Every day at 03:00 UTC; the clock stands at 2026-11-23 09:30.
         app.Time.SetUtcNow(new DateTimeOffset(2026, 11, 24, 2, 59, 59, TimeSpan.Zero));
         await Task.Delay(300);
         Assert.Equal(0, Count(app, Running));

@@ -130,8 +130,9 @@ public sealed class TokenPurgeTests : IAsyncLifetime
         var first = await _app.PurgeAsync();
         var second = await _app.PurgeAsync();
 
-        // One index row read per expired token; none of the 2,020 live tokens, nor their index rows, is read.
-        Assert.Equal((expired, expired), (first.TokensDeleted, first.EntitiesRead));
+        // One index row read per expired token, plus the one row that finds each of the two due days; none of the
+        // 2,020 live tokens, nor their index rows, is read.
+        Assert.Equal((expired, expired + 2), (first.TokensDeleted, first.EntitiesRead));
         Assert.Equal(2 * expired, first.EntitiesDeleted);
         Assert.Equal((0, 0), (second.TokensDeleted, second.EntitiesRead));
         Assert.Equal(live + 20, (await StoredTokensAsync()).Count);
@@ -166,4 +167,76 @@ public sealed class TokenPurgeTests : IAsyncLifetime
         Assert.Equal(Sorted(live), await StoredTokensAsync());
         Assert.Equal(live.Count, await IndexRowsAsync());
     }
+
+    [Fact]
+    public async Task OneDaysExpiriesAreSpreadOverShardsAndThePurgeReadsEveryShard()
+    {
+        var expired = await OptInAsync(2, 40, Now.AddYears(-1).AddDays(-3), "viral");
+
+        var partitions = new HashSet<string>();
+        await foreach (var row in Tables.Expiries.QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        {
+            partitions.Add(row.PartitionKey);
+        }
+        var report = await _app.PurgeAsync();
+
+        Assert.True(partitions.Count >= 8, $"80 index rows of one day fell in {partitions.Count} partition(s)");
+        Assert.All(partitions, p => Assert.StartsWith(DayOf(Now.AddDays(-3)) + "_", p, StringComparison.Ordinal));
+        Assert.Equal(expired.Count, report.TokensDeleted);
+        Assert.Empty(await StoredTokensAsync());
+        Assert.Equal(0, await IndexRowsAsync());
+    }
+
+    [Fact]
+    public async Task IndexRowsOfTheUnshardedLayoutAreStillPurged()
+    {
+        var tokens = await OptInAsync(1, 3, Now.AddYears(-1).AddDays(-10), "legacy");
+        // Rewrite the index as the unsharded layout stored it: one partition per day.
+        await foreach (var row in Tables.Expiries.QueryAsync<TableEntity>())
+        {
+            await Tables.Expiries.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+            row.PartitionKey = row.PartitionKey[..8];
+            await Tables.Expiries.AddEntityAsync(row);
+        }
+
+        var report = await _app.PurgeAsync();
+
+        Assert.Equal(tokens.Count, report.TokensDeleted);
+        Assert.Empty(await StoredTokensAsync());
+        Assert.Equal(0, await IndexRowsAsync());
+    }
+
+    [Fact]
+    public async Task APurgeStoppedByItsTimeBudgetIsCarriedOnByTheNextRunsUntilDone()
+    {
+        var expired = await OptInAsync(5, 60, Now.AddYears(-1).AddDays(-5), "many");
+        var older = await OptInAsync(2, 20, Now.AddYears(-1).AddDays(-30), "older");
+        var live = await OptInAsync(2, 10, Now.AddDays(-5), "live");
+        await using var budgeted = new OneTimeNotifApplication(_azurite, new Dictionary<string, string?> { ["Purge:TimeBudget"] = "00:00:03" })
+        {
+            WithoutPurgeScheduler = true,
+        };
+        // Every look at the clock moves it on by a second: a 3-second budget ends a run after a few steps.
+        budgeted.Time.AutoAdvanceAmount = TimeSpan.FromSeconds(1);
+
+        var runs = new List<OneTimeNotif.Purge.PurgeReport>();
+        do
+        {
+            runs.Add(await budgeted.PurgeAsync());
+            Assert.True(runs.Count < 60, "the purge never finished");
+        }
+        while (!runs[^1].Completed);
+
+        Assert.True(runs.Count >= 3, $"finished in {runs.Count} run(s): the budget did not stop it");
+        Assert.All(runs[..^1], r => Assert.False(r.Completed));
+        Assert.Equal(expired.Count + older.Count, runs.Sum(r => r.TokensDeleted));
+        Assert.Equal(Sorted(live), await StoredTokensAsync());
+        Assert.Equal(live.Count, await IndexRowsAsync());
+        Assert.Contains(budgeted.Logs.Entries, l => l.EventId.Id == 7007);
+        Assert.Contains(budgeted.Logs.Entries, l => l.EventId.Id == 7006);
+        // Stopping costs no rereading: every index row is read once, plus one row per due day and run to find it.
+        Assert.InRange(runs.Sum(r => r.EntitiesRead), expired.Count + older.Count, expired.Count + older.Count + 2 * runs.Count);
+    }
+
+    private static string DayOf(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
 }

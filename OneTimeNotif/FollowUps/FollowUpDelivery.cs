@@ -96,17 +96,25 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
                 BoundAt = now,
             };
             var reserve = new TableEntity(partition, candidate.RowKey) { [nameof(TokenEntity.BoundJobId)] = job.JobId };
+            var userRow = new TableEntity(partition, DeliveryEntity.UserRowFor(job.JobId, psid));
             try
             {
                 // One entity-group transaction: the token is reserved (if unchanged since read) and the binding
-                // recorded together, or neither.
+                // recorded together, or neither. The record's twin row lets an erasure find it by user; it is upserted,
+                // so one left behind by an interrupted purge never blocks a binding.
                 await Tokens.SubmitTransactionAsync(
                     [
                         new TableTransactionAction(TableTransactionActionType.UpdateMerge, reserve, candidate.ETag),
                         new TableTransactionAction(TableTransactionActionType.Add, delivery),
+                        new TableTransactionAction(TableTransactionActionType.UpsertReplace, userRow),
                     ],
                     cancellationToken).ConfigureAwait(false);
                 return new Binding(delivery, candidate);
+            }
+            catch (TableTransactionFailedException e) when (e.Status == 404)
+            {
+                // The token is gone since it was read: the user was erased (or the token purged). Nothing was written.
+                return null;
             }
             catch (TableTransactionFailedException e) when (e.Status == 409)
             {
@@ -168,6 +176,12 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         catch (TableTransactionFailedException e) when (e.Status == 412)
         {
             // The other worker finished this (job, user) between the read and the write: its outcome stands.
+            return;
+        }
+        catch (TableTransactionFailedException e) when (e.Status == 404)
+        {
+            // The user was erased while the message was in flight: the merges need the rows to exist, so nothing of
+            // theirs is written back.
             return;
         }
         FollowUpLog.UserFinished(logger, delivery.JobId, state);

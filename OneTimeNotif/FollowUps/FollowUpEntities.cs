@@ -67,9 +67,29 @@ internal sealed class DeliveryEntity : TableRow
     public DateTimeOffset BoundAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
 
-    public static string RowPrefix(string jobId) => $"d_{TokenKeys.Hash(jobId)}_";
+    public static string RowPrefix(string jobId) => RowPrefixOfHash(TokenKeys.Hash(jobId));
 
     public static string RowFor(string jobId, string psid) => RowPrefix(jobId) + psid;
+
+    private static string RowPrefixOfHash(string jobHash) => $"d_{jobHash}_";
+
+    /// <summary>
+    /// Every delivery record has a twin row <c>u_&lt;psid&gt;_&lt;hash(jobId)&gt;</c>, written in the binding's transaction,
+    /// so one user's records in a topic are a prefix range (for erasure) while a job's stay one (for status and purge).
+    /// </summary>
+    public static string UserRowPrefix(string psid) => $"u_{psid}_";
+
+    public static string UserRowFor(string jobId, string psid) => UserRowPrefix(psid) + TokenKeys.Hash(jobId);
+
+    /// <summary>The twin of the delivery record <paramref name="deliveryRow"/> (<c>d_&lt;hash(jobId)&gt;_&lt;psid&gt;</c>).</summary>
+    public static string UserRowOf(string deliveryRow)
+    {
+        var separator = deliveryRow.IndexOf('_', 2);
+        return UserRowPrefix(deliveryRow[(separator + 1)..]) + deliveryRow[2..separator];
+    }
+
+    /// <summary>The delivery record a twin row <c>u_&lt;psid&gt;_&lt;hash(jobId)&gt;</c> stands for.</summary>
+    public static string RowOfUserRow(string userRow, string psid) => RowPrefixOfHash(userRow[UserRowPrefix(psid).Length..]) + psid;
 }
 
 public static class DeliveryState

@@ -1,12 +1,13 @@
 using Azure;
 using Azure.Data.Tables;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Purge;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.FollowUps;
 
 /// <summary>The record of each follow-up job and its segments (table <c>OtnFollowUpJobs</c>).</summary>
-public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
+public sealed class FollowUpJobs(StorageTables tables, TableBatches batches, UserIndex users, TimeProvider time)
 {
     private TableClient Jobs => tables.Jobs;
 
@@ -19,6 +20,11 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
         // The retention index first: a job without its index row would never be purged, while an index row
         // without a job (the add below failed, or the job existed) is only a row the purge skips.
         await tables.JobDays.UpsertEntityAsync(JobDayEntity.For(job.JobId, now), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        if (job.Psid is { } psid)
+        {
+            // A job that names a user is erased with the user; the user index must know of it before it exists.
+            await users.RecordJobAsync(job.PageId, psid, JobEntity.Partition(job.JobId), cancellationToken).ConfigureAwait(false);
+        }
         var entity = new JobEntity
         {
             PartitionKey = JobEntity.Partition(job.JobId),
@@ -68,6 +74,47 @@ public sealed class FollowUpJobs(StorageTables tables, TimeProvider time)
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var response = await Jobs.GetEntityIfExistsAsync<JobEntity>(JobEntity.Partition(jobId), JobEntity.Row, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.ValueOrNull();
+    }
+
+    /// <summary>
+    /// Deletes a job that names an erased user: its retention index row (which carries the job ID), then every row of its
+    /// partition (the job and its segments). Its delivery record goes with the user's others.
+    /// </summary>
+    /// <returns>Whether a job was there to delete.</returns>
+    internal async Task<bool> EraseJobAsync(string jobPartition, CancellationToken cancellationToken)
+    {
+        var job = (await Jobs.GetEntityIfExistsAsync<JobEntity>(jobPartition, JobEntity.Row, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+        if (job is not null)
+        {
+            var day = JobDayEntity.For(job.JobId, job.CreatedAt);
+            await batches.DeleteAsync(tables.JobDays, day.PartitionKey, [day.RowKey], cancellationToken).ConfigureAwait(false);
+        }
+        var rows = new List<string>();
+        await foreach (var row in Jobs.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {jobPartition}"), select: [nameof(ITableEntity.RowKey)], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row.RowKey);
+        }
+        // The job row last: while it exists, a retried erasure still finds its retention row.
+        await batches.DeleteAsync(Jobs, jobPartition, rows.Where(r => r != JobEntity.Row), cancellationToken).ConfigureAwait(false);
+        await batches.DeleteAsync(Jobs, jobPartition, rows.Where(r => r == JobEntity.Row), cancellationToken).ConfigureAwait(false);
+        return job is not null;
+    }
+
+    /// <summary>
+    /// Deletes one user's delivery records in a topic partition, found through their twin rows; returns how many. The
+    /// records go before their twins, so a retry after a failure in between still finds them.
+    /// </summary>
+    internal async Task<int> EraseUserDeliveriesAsync(string tokenPartition, string psid, CancellationToken cancellationToken)
+    {
+        var twins = new List<string>();
+        var filter = KeyRange.Filter(tokenPartition, DeliveryEntity.UserRowPrefix(psid));
+        await foreach (var row in tables.Tokens.QueryAsync<TableEntity>(filter, select: [nameof(ITableEntity.RowKey)], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            twins.Add(row.RowKey);
+        }
+        var deleted = await batches.DeleteAsync(tables.Tokens, tokenPartition, twins.Select(t => DeliveryEntity.RowOfUserRow(t, psid)), cancellationToken).ConfigureAwait(false);
+        await batches.DeleteAsync(tables.Tokens, tokenPartition, twins, cancellationToken).ConfigureAwait(false);
+        return deleted.Applied;
     }
 
     /// <summary>Whether the segment starting at <paramref name="cursor"/> was enqueued already (a retried segment enqueues nothing twice).</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.FollowUps;
@@ -13,6 +14,7 @@ public sealed class FollowUpProcessor(
     FollowUpJobs jobs,
     FollowUpDelivery delivery,
     TokenStore tokenStore,
+    UserIndex users,
     IOptions<FollowUpOptions> options,
     ILogger<FollowUpProcessor> logger)
 {
@@ -52,6 +54,11 @@ public sealed class FollowUpProcessor(
             return true;
         }
 
+        if (await NamesErasedUserWithoutTokensAsync(job, cancellationToken).ConfigureAwait(false))
+        {
+            PrivacyLog.JobForErasedUserSkipped(logger, job.JobId);
+            return false;
+        }
         var registration = await jobs.RegisterAsync(job, JobState.Running, cancellationToken).ConfigureAwait(false);
         switch (registration.Kind)
         {
@@ -72,6 +79,15 @@ public sealed class FollowUpProcessor(
         // failure or a crash carries on, and the bindings make its repeated work harmless.
         return dequeueCount > 1 || LogDuplicate(job);
     }
+
+    /// <summary>
+    /// A job for one user, queued before that user was erased, would record the user again while it has nobody to
+    /// message: it is dropped. After a new opt-in on the topic the user holds a token, and the job runs as usual.
+    /// </summary>
+    private async Task<bool> NamesErasedUserWithoutTokensAsync(FollowUpJob job, CancellationToken cancellationToken) =>
+        job.Psid is { } psid
+        && await users.ErasedAtAsync(job.PageId, psid, cancellationToken).ConfigureAwait(false) is not null
+        && (await tokenStore.ReadUserTokensAsync(TokenKeys.Partition(job.PageId, job.Payload), psid, cancellationToken).ConfigureAwait(false)).Count == 0;
 
     private bool LogDuplicate(FollowUpJob job)
     {

@@ -1,49 +1,63 @@
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.Purge;
 
-/// <summary>Deletes every token whose expiry has passed, found through the expiry index and never by reading tokens.</summary>
-internal sealed class ExpiredTokenPurge(StorageTables tables, ILogger logger)
+/// <summary>
+/// Deletes every token whose expiry has passed, found through the expiry index and never by reading tokens: day by
+/// day, oldest first, every shard of a day at once.
+/// </summary>
+internal sealed class ExpiredTokenPurge(StorageTables tables, TableBatches batches, ILogger logger)
 {
-    /// <summary>Topic partitions are independent in Table Storage, so deleting several at once shortens a run.</summary>
-    private const int MaxParallelPartitions = 8;
+    private readonly ExpiryIndex _index = new(tables);
 
-    public async Task RunAsync(DateTimeOffset now, PurgeTally tally, CancellationToken cancellationToken)
+    public async Task RunAsync(DateTimeOffset now, PurgeBudget budget, PurgeTally tally, CancellationToken cancellationToken)
     {
-        // The range holds just what is left to do: its size is what has expired, not what is stored.
-        var filter = TokenExpiryEntity.ExpiredBy(now);
-        string[] select =
-        [
-            nameof(TokenExpiryEntity.PartitionKey), nameof(TokenExpiryEntity.RowKey),
-            nameof(TokenExpiryEntity.TokenPartitionKey), nameof(TokenExpiryEntity.TokenRowKey),
-        ];
-        var pages = tables.Expiries.QueryAsync<TokenExpiryEntity>(filter, select: select, cancellationToken: cancellationToken).AsPages();
-        await foreach (var page in pages.ConfigureAwait(false))
+        await foreach (var day in _index.DueDaysAsync(now, cancellationToken).ConfigureAwait(false))
         {
-            tally.Read(page.Values.Count);
-            await PurgeAsync(page.Values, tally, cancellationToken).ConfigureAwait(false);
+            tally.Read(1);
+            var before = tally.ToReport(now).TokensDeleted;
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(ExpiryIndex.PartitionsOf(day), parallel, (partition, ct) => new ValueTask(
+                budget.RunThrottledAsync($"expiry index {partition}", c => PurgePartitionAsync(partition, now, budget, tally, c), ct))).ConfigureAwait(false);
+            PurgeLog.DayPurged(logger, day, tally.ToReport(now).TokensDeleted - before, budget.CutShort);
+            if (budget.CutShort)
+            {
+                return;
+            }
         }
     }
 
-    private async Task PurgeAsync(IReadOnlyList<TokenExpiryEntity> expired, PurgeTally tally, CancellationToken cancellationToken)
+    private async Task PurgePartitionAsync(string partition, DateTimeOffset now, PurgeBudget budget, PurgeTally tally, CancellationToken cancellationToken)
+    {
+        // The range holds just what is left to do: its size is what has expired, not what is stored.
+        await foreach (var page in _index.DuePagesAsync(partition, now, cancellationToken).ConfigureAwait(false))
+        {
+            if (page.Values.Count == 0)
+            {
+                // Every shard of a day is asked, and most answer an empty page for a day that is nearly done.
+                continue;
+            }
+            tally.Read(page.Values.Count);
+            await PurgeAsync(partition, page.Values, tally, cancellationToken).ConfigureAwait(false);
+            if (!budget.AllowsMore())
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task PurgeAsync(string partition, IReadOnlyList<TokenExpiryEntity> expired, PurgeTally tally, CancellationToken cancellationToken)
     {
         // Tokens first, their index rows after: a run cut off in between leaves index rows, and the next run finds
         // them again and finishes the job. The reverse order could leave tokens no run would ever find.
-        var topics = expired.GroupBy(e => e.TokenPartitionKey).Select(g => (Partition: g.Key, Rows: g.Select(e => e.TokenRowKey).ToList()));
-        await Parallel.ForEachAsync(topics, InParallel(cancellationToken), async (topic, ct) =>
-        {
-            var deleted = await TableDeletes.DeleteRowsAsync(tables.Tokens, topic.Partition, topic.Rows, ct).ConfigureAwait(false);
-            tally.TokensDeleted(deleted);
-            PurgeLog.TokensDeleted(logger, deleted, topic.Rows.Count);
-        }).ConfigureAwait(false);
+        var tokens = expired.Select(e => (Azure.Data.Tables.ITableEntity)new Azure.Data.Tables.TableEntity(e.TokenPartitionKey, e.TokenRowKey));
+        var deleted = await batches.DeleteAsync(tables.Tokens, tokens, cancellationToken).ConfigureAwait(false);
+        tally.TokensDeleted(deleted.Applied);
+        PurgeLog.TokensDeleted(logger, deleted.Applied, expired.Count);
 
-        await Parallel.ForEachAsync(expired.GroupBy(e => e.PartitionKey), InParallel(cancellationToken), async (day, ct) =>
-            tally.Deleted(await TableDeletes.DeleteRowsAsync(tables.Expiries, day.Key, day.Select(e => e.RowKey), ct).ConfigureAwait(false))).ConfigureAwait(false);
+        var indexRows = await batches.DeleteAsync(tables.Expiries, partition, expired.Select(e => e.RowKey), cancellationToken).ConfigureAwait(false);
+        tally.Deleted(indexRows.Applied);
     }
-
-    private static ParallelOptions InParallel(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = MaxParallelPartitions, CancellationToken = cancellationToken };
 }

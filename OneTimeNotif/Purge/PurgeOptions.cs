@@ -11,8 +11,14 @@ public sealed class PurgeOptions
     /// <summary>The app setting holding the purge's NCRONTAB schedule: six fields, seconds first, UTC.</summary>
     public const string ScheduleSetting = "PurgeSchedule";
 
-    /// <summary>Once a day, at 03:00 UTC.</summary>
-    public const string DefaultSchedule = "0 0 3 * * *";
+    /// <summary>
+    /// Every hour, on the hour: a run with nothing due costs one empty query, and a viral day's expiries, more than
+    /// one run's <see cref="TimeBudget"/> can delete, are finished by the runs that follow within hours.
+    /// </summary>
+    public const string DefaultSchedule = "0 0 * * * *";
+
+    public static readonly TimeSpan MinTimeBudget = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxTimeBudget = TimeSpan.FromHours(1);
 
     public static readonly TimeSpan MinDeliveryRetention = TimeSpan.FromDays(1);
     public static readonly TimeSpan MaxDeliveryRetention = TimeSpan.FromDays(3660);
@@ -22,4 +28,11 @@ public sealed class PurgeOptions
     /// ID stays an idempotency key for this long: submitted again later, it is a new job.
     /// </summary>
     public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// How long one run may work before it stops itself, leaving the rest to the next run. Four minutes sits well
+    /// inside Azure Functions' <c>functionTimeout</c> (5 minutes by default on the Consumption plan, 10 at most), which
+    /// would otherwise end the run wherever it was.
+    /// </summary>
+    public TimeSpan TimeBudget { get; set; } = TimeSpan.FromMinutes(4);
 }

@@ -10,13 +10,17 @@ namespace OneTimeNotif.Purge;
 /// it follows what has expired, not what is stored.
 /// </param>
 /// <param name="EntitiesDeleted">Every entity deleted, index and segment rows included.</param>
+/// <param name="Completed">
+/// False when the run stopped at its time budget with work left: the next run carries on where it stopped.
+/// </param>
 public sealed record PurgeReport(
     DateTimeOffset At,
     int TokensDeleted,
     int JobsDeleted,
     int DeliveryRecordsDeleted,
     int EntitiesRead,
-    int EntitiesDeleted);
+    int EntitiesDeleted,
+    bool Completed = true);
 
 /// <summary>Counts shared by the parallel parts of one run, so a run cut off midway can still say what it did.</summary>
 internal sealed class PurgeTally

@@ -10,22 +10,31 @@ namespace OneTimeNotif.Purge;
 /// what has expired, not what is stored. A run cut off midway leaves index rows behind, and the next run resumes
 /// from them. The hosts' timers call it; one run at a time is theirs to ensure.
 /// </summary>
-public sealed class TokenPurge(StorageTables tables, TimeProvider time, IOptionsMonitor<PurgeOptions> options, ILogger<TokenPurge> logger)
+public sealed class TokenPurge(StorageTables tables, TableBatches batches, TimeProvider time, IOptionsMonitor<PurgeOptions> options, ILogger<TokenPurge> logger)
 {
-    private readonly ExpiredTokenPurge _tokens = new(tables, logger);
-    private readonly ExpiredJobPurge _jobs = new(tables, logger);
+    private readonly ExpiredTokenPurge _tokens = new(tables, batches, logger);
+    private readonly ExpiredJobPurge _jobs = new(tables, batches, logger);
 
+    /// <summary>
+    /// Purges until everything expired is gone or <see cref="PurgeOptions.TimeBudget"/> is spent, whichever comes
+    /// first; <see cref="PurgeReport.Completed"/> says which. What is left is found again by the next run.
+    /// </summary>
     public async Task<PurgeReport> RunAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        var cutoff = now - options.CurrentValue.DeliveryRetention;
+        var settings = options.CurrentValue;
+        var cutoff = now - settings.DeliveryRetention;
+        var budget = new PurgeBudget(time, now, settings.TimeBudget, logger);
         var tally = new PurgeTally();
-        PurgeLog.Started(logger, now, cutoff);
+        PurgeLog.Started(logger, now, cutoff, settings.TimeBudget);
         try
         {
             await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-            await _tokens.RunAsync(now, tally, cancellationToken).ConfigureAwait(false);
-            await _jobs.RunAsync(cutoff, tally, cancellationToken).ConfigureAwait(false);
+            await _tokens.RunAsync(now, budget, tally, cancellationToken).ConfigureAwait(false);
+            if (!budget.CutShort)
+            {
+                await _jobs.RunAsync(cutoff, budget, tally, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException || StorageFailure.IsStorageFault(e))
         {
@@ -33,7 +42,12 @@ public sealed class TokenPurge(StorageTables tables, TimeProvider time, IOptions
             PurgeLog.CutOff(logger, e.GetType().Name, partial.TokensDeleted, partial.JobsDeleted, partial.DeliveryRecordsDeleted, partial.EntitiesRead);
             throw;
         }
-        var report = tally.ToReport(now);
+        var report = tally.ToReport(now) with { Completed = !budget.CutShort };
+        if (!report.Completed)
+        {
+            PurgeLog.BudgetSpent(logger, settings.TimeBudget, report.TokensDeleted, report.JobsDeleted, report.EntitiesRead);
+            return report;
+        }
         PurgeLog.Finished(logger, report.TokensDeleted, report.JobsDeleted, report.DeliveryRecordsDeleted, report.EntitiesRead, report.EntitiesDeleted);
         return report;
     }

@@ -8,5 +8,10 @@ namespace OneTimeNotif.Storage;
 /// </summary>
 internal static class DayPartition
 {
-    public static string Of(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    public const string Format = "yyyyMMdd";
+
+    /// <summary>The length of a day partition key, and of the day at the start of a sharded one.</summary>
+    public const int Length = 8;
+
+    public static string Of(DateTimeOffset instant) => instant.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 }

@@ -26,6 +26,7 @@ internal static class StorageClientRegistration
         services.AddSingleton(provider => CreateQueueServiceClient(Storage(provider), WithRetries(new QueueClientOptions())));
         services.AddSingleton(provider => CreateBlobServiceClient(Storage(provider), WithRetries(new BlobClientOptions())));
         services.AddSingleton<StorageTables>();
+        services.AddSingleton<TableBatches>();
         services.AddHostedService<StorageWarmUp>();
         return services;
     }

@@ -10,6 +10,8 @@ public sealed class StorageTables(TableServiceClient service)
     public const string JobsTableName = "OtnFollowUpJobs";
     public const string JobDaysTableName = "OtnFollowUpJobDays";
     public const string SendBudgetTableName = "OtnSendBudget";
+    public const string UsersTableName = "OtnUsers";
+    public const string DataDeletionsTableName = "OtnDataDeletions";
 
     private volatile bool _created;
 
@@ -27,6 +29,12 @@ public sealed class StorageTables(TableServiceClient service)
     /// <summary>Each Page's send budget (and the app's pause), shared by every instance.</summary>
     public TableClient SendBudget { get; } = service.GetTableClient(SendBudgetTableName);
 
+    /// <summary>Where each user's data is, and who was erased when, keyed by a keyed hash of the user: erasure reads one partition.</summary>
+    public TableClient Users { get; } = service.GetTableClient(UsersTableName);
+
+    /// <summary>Meta's data-deletion requests: confirmation code, times and counts, for the status page.</summary>
+    public TableClient DataDeletions { get; } = service.GetTableClient(DataDeletionsTableName);
+
     public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (_created)
@@ -40,6 +48,8 @@ public sealed class StorageTables(TableServiceClient service)
         await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await JobDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await SendBudget.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await Users.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await DataDeletions.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         _created = true;
     }
 

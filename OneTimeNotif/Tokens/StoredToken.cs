@@ -21,5 +21,9 @@ public sealed record StoredToken(
     public override string ToString() => $"StoredToken {{ PageId = {PageId}, Psid = {Psid}, ExpiresAt = {ExpiresAt:O} }}";
 }
 
-/// <summary>What one save did: new tokens stored, and tokens that were already there (Meta re-delivers events).</summary>
-public readonly record struct SaveResult(int Stored, int AlreadyStored);
+/// <summary>
+/// What one save did: new tokens stored, tokens that were already there (Meta re-delivers events), opt-ins skipped
+/// because storage can never hold them (too large for a table property, or refused for their content), and opt-ins of
+/// erased users made before their erasure, not stored again.
+/// </summary>
+public readonly record struct SaveResult(int Stored, int AlreadyStored, int Unusable = 0, int Erased = 0);

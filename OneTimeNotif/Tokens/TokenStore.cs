@@ -2,22 +2,23 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Tokens;
 
 /// <summary>Durable home of every opt-in token: Meta shows a token once and offers no API to list them later.</summary>
-public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore> logger)
+public sealed partial class TokenStore(StorageTables tables, TableBatches batches, UserIndex users, ILogger<TokenStore> logger)
 {
-    /// <summary>Table Storage's limit on one entity-group transaction.</summary>
-    private const int MaxTransactionSize = 100;
-
-    /// <summary>Partitions are independent in Table Storage, so writing several at once cuts a batch's latency.</summary>
-    private const int MaxParallelPartitions = 8;
+    private readonly ExpiryIndex _expiries = new(tables);
 
     /// <summary>
-    /// Stores every opt-in; returns only once all of them are durable. Saving an opt-in that is already stored
-    /// changes nothing, so Meta's re-deliveries are harmless (and cannot revive a spent token).
+    /// Stores every opt-in storage can hold; returns only once all of them are durable. Saving an opt-in that is
+    /// already stored changes nothing, so Meta's re-deliveries are harmless (and cannot revive a spent token). An
+    /// opt-in storage can never hold (a payload or token over a table property's 32,768 characters, or one storage
+    /// refuses for its content) is skipped and logged with its Page and the reason: retrying it could never succeed,
+    /// and failing the batch for it would lose its siblings once Meta gives up on the webhook. An opt-in of an erased
+    /// user made before the erasure is not stored again.
     /// </summary>
     public async Task<SaveResult> SaveAsync(IReadOnlyCollection<OptIn> optIns, CancellationToken cancellationToken = default)
     {
@@ -26,28 +27,36 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         {
             return default;
         }
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var storable = optIns.Where(FitsStorage).ToList();
+        var (kept, erased) = await users.WithoutErasedAsync(storable, cancellationToken).ConfigureAwait(false);
+        var entities = kept.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
 
-        var entities = optIns.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
-        var stored = 0;
-        try
+        // The indexes first: a token whose expiry row is missing would never be purged, and one missing from the user
+        // index could never be erased, while an index row whose token write failed is only a row skipped.
+        await Task.WhenAll(
+            batches.UpsertAsync(tables.Expiries, entities.Select(TokenExpiryEntity.For), cancellationToken),
+            users.RecordTopicsAsync(entities.Select(e => (e.PageId, e.Psid, e.PartitionKey)), cancellationToken)).ConfigureAwait(false);
+        var added = await batches.AddAsync(tables.Tokens, entities, cancellationToken).ConfigureAwait(false);
+        foreach (var refused in added.Refused)
         {
-            // The expiry index first: a token whose index row is missing would never be purged, while an index
-            // row whose token write failed is only a row the purge skips.
-            await WriteExpiryIndexAsync(entities, cancellationToken).ConfigureAwait(false);
-            var chunks = entities.GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
-            await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
-                Interlocked.Add(ref stored, await AddTokensAsync(chunk, ct).ConfigureAwait(false))).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e)
-        {
-            tables.ForgetCreated(e);
-            throw;
+            LogRefused(logger, ((TokenEntity)refused.Entity).PageId, refused.Status, refused.ErrorCode);
         }
 
-        var result = new SaveResult(stored, entities.Count - stored);
-        LogSaved(logger, result.Stored, result.AlreadyStored);
+        var result = new SaveResult(added.Applied, added.Unchanged, optIns.Count - storable.Count + added.Refused.Count, erased);
+        LogSaved(logger, result.Stored, result.AlreadyStored, result.Unusable, result.Erased);
         return result;
+    }
+
+    private bool FitsStorage(OptIn optIn)
+    {
+        var reason = optIn.Payload.Length > StorageRefusal.MaxStringPropertyChars ? "payload"
+            : optIn.Token.Length > StorageRefusal.MaxStringPropertyChars ? "token"
+            : null;
+        if (reason is not null)
+        {
+            LogTooLarge(logger, optIn.PageId, reason, StorageRefusal.MaxStringPropertyChars);
+        }
+        return reason is null;
     }
 
     /// <summary>
@@ -101,23 +110,48 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
     public async IAsyncEnumerable<ExpiredToken> FindExpiredAsync(DateTimeOffset now, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var filter = TokenExpiryEntity.ExpiredBy(now);
-        string[] select = [nameof(TokenExpiryEntity.TokenPartitionKey), nameof(TokenExpiryEntity.TokenRowKey), nameof(TokenExpiryEntity.ExpiresAt)];
-        var pages = tables.Expiries.QueryAsync<TokenExpiryEntity>(filter, select: select, cancellationToken: cancellationToken).AsPages();
-        await foreach (var page in pages.ConfigureAwait(false))
+        await foreach (var day in _expiries.DueDaysAsync(now, cancellationToken).ConfigureAwait(false))
         {
-            var found = new ExpiredToken[page.Values.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, found.Length), WithCancellation(cancellationToken), async (i, ct) =>
+            foreach (var partition in ExpiryIndex.PartitionsOf(day))
             {
-                var index = page.Values[i];
-                var token = await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(index.TokenPartitionKey, index.TokenRowKey, TokenEntity.SummaryColumns, ct).ConfigureAwait(false);
-                found[i] = new ExpiredToken(index.ExpiresAt, token.ValueOrNull()?.ToSummary());
-            }).ConfigureAwait(false);
-            foreach (var expired in found)
-            {
-                yield return expired;
+                await foreach (var page in _expiries.DuePagesAsync(partition, now, cancellationToken).ConfigureAwait(false))
+                {
+                    foreach (var expired in await WithTokensAsync(page.Values, cancellationToken).ConfigureAwait(false))
+                    {
+                        yield return expired;
+                    }
+                }
             }
         }
+    }
+
+    private async Task<ExpiredToken[]> WithTokensAsync(IReadOnlyList<TokenExpiryEntity> rows, CancellationToken cancellationToken)
+    {
+        var found = new ExpiredToken[rows.Count];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, found.Length), parallel, async (i, ct) =>
+        {
+            var token = await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(rows[i].TokenPartitionKey, rows[i].TokenRowKey, TokenEntity.SummaryColumns, ct).ConfigureAwait(false);
+            found[i] = new ExpiredToken(rows[i].ExpiresAt, token.ValueOrNull()?.ToSummary());
+        }).ConfigureAwait(false);
+        return found;
+    }
+
+    /// <summary>
+    /// Deletes one user's tokens in a topic partition and their expiry index rows (whose keys name the user); returns
+    /// how many tokens were deleted. The index rows go first, in their shard and in the day partition rows written
+    /// before the index was sharded: a token left behind by a failure is found again by a retry.
+    /// </summary>
+    internal async Task<int> EraseUserTokensAsync(string partition, string psid, CancellationToken cancellationToken)
+    {
+        var tokens = await ReadUserTokensAsync(partition, psid, cancellationToken).ConfigureAwait(false);
+        var indexRows = tokens.Select(TokenExpiryEntity.For).SelectMany(row => new ITableEntity[]
+        {
+            new TableEntity(row.PartitionKey, row.RowKey),
+            new TableEntity(DayPartition.Of(row.ExpiresAt), row.RowKey),
+        });
+        await batches.DeleteAsync(tables.Expiries, indexRows, cancellationToken).ConfigureAwait(false);
+        return (await batches.DeleteAsync(tables.Tokens, partition, tokens.Select(t => t.RowKey), cancellationToken).ConfigureAwait(false)).Applied;
     }
 
     /// <summary>One user's token rows in a topic partition, with their ETags, for binding.</summary>
@@ -143,56 +177,15 @@ public sealed partial class TokenStore(StorageTables tables, ILogger<TokenStore>
         return ([], null);
     }
 
-    private async Task WriteExpiryIndexAsync(List<TokenEntity> tokens, CancellationToken cancellationToken)
-    {
-        var chunks = tokens.Select(TokenExpiryEntity.For).GroupBy(e => e.PartitionKey).SelectMany(g => g.Chunk(MaxTransactionSize));
-        await Parallel.ForEachAsync(chunks, WithCancellation(cancellationToken), async (chunk, ct) =>
-        {
-            var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e));
-            await tables.Expiries.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
-        }).ConfigureAwait(false);
-    }
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,
+        Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored, {Unusable} unusable, {Erased} of erased users skipped")]
+    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored, int unusable, int erased);
 
-    /// <summary>Adds one partition's chunk in a single transaction; returns how many were new.</summary>
-    private async Task<int> AddTokensAsync(TokenEntity[] chunk, CancellationToken cancellationToken)
-    {
-        if (chunk.Length > 1)
-        {
-            try
-            {
-                var actions = chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e));
-                await tables.Tokens.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-                return chunk.Length;
-            }
-            catch (TableTransactionFailedException e) when (e.Status == 409)
-            {
-                // Part of the chunk was stored before (a re-delivery): the transaction stored nothing, so add one by one.
-            }
-        }
-        var added = 0;
-        foreach (var entity in chunk)
-        {
-            added += await AddTokenAsync(entity, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-        }
-        return added;
-    }
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
+        Message = "OTN opt-in on Page {PageId} skipped as unusable: its {Field} is longer than the {MaxChars} characters a table property holds")]
+    private static partial void LogTooLarge(ILogger logger, string pageId, string field, int maxChars);
 
-    private async Task<bool> AddTokenAsync(TokenEntity entity, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await tables.Tokens.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return false;
-        }
-    }
-
-    private static ParallelOptions WithCancellation(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = MaxParallelPartitions, CancellationToken = cancellationToken };
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored")]
-    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored);
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning,
+        Message = "OTN opt-in on Page {PageId} skipped as unusable: storage refused the row ({Status} {ErrorCode}); storing it again could not succeed")]
+    private static partial void LogRefused(ILogger logger, string pageId, int status, string? errorCode);
 }
