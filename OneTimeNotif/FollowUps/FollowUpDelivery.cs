@@ -18,7 +18,7 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
     private TableClient Tokens => tables.Tokens;
 
     /// <param name="userTokens">The user's token rows in the topic, as last read; refreshed here when stale.</param>
-    /// <param name="finalAttempt">Throttling and transient failures count as failed instead of asking for a retry.</param>
+    /// <param name="finalAttempt">Transient failures count as failed instead of asking for a retry.</param>
     internal async Task<UserOutcome> DeliverAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, bool finalAttempt, CancellationToken cancellationToken)
     {
         var binding = await BindAsync(job, psid, userTokens, cancellationToken).ConfigureAwait(false);
@@ -59,7 +59,10 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
             case SendStatus.UserUnavailable:
                 await FinishAsync(delivery, token, DeliveryState.UserUnavailable, null, result.Reason, spend: false, cancellationToken).ConfigureAwait(false);
                 return UserOutcome.Finished(DeliveryState.UserUnavailable);
-            case SendStatus.Throttled or SendStatus.Transient when !finalAttempt:
+            case SendStatus.Throttled:
+                // Meta's limits and the Page's budget pass: a throttled user is retried, never failed for it.
+                return UserOutcome.Retry(result.Reason, result.RetryAfter ?? TimeSpan.Zero);
+            case SendStatus.Transient when !finalAttempt:
                 return UserOutcome.Retry(result.Reason);
             case SendStatus.ConfigurationFault or SendStatus.MessageRejected:
                 return UserOutcome.Stop(result.Reason);
@@ -216,9 +219,18 @@ internal sealed record UserOutcome(UserOutcomeKind Kind, string? State = null, s
     public static readonly UserOutcome NoToken = new(UserOutcomeKind.NoToken);
     public static readonly UserOutcome AlreadyFinished = new(UserOutcomeKind.AlreadyFinished);
 
+    /// <summary>Not started: an earlier user of the segment was throttled or must stop the job.</summary>
+    public static readonly UserOutcome HeldBackForRetry = new(UserOutcomeKind.Retry, Reason: "held back after a throttled or stopping call") { HeldBack = true };
+
+    public bool HeldBack { get; init; }
+
     public static UserOutcome Finished(string state) => new(UserOutcomeKind.Finished, state);
 
-    public static UserOutcome Retry(string? reason) => new(UserOutcomeKind.Retry, Reason: reason);
+    /// <param name="throttledFor">Set when the Page's budget or Meta's limit held the user back: come back after this long.</param>
+    public static UserOutcome Retry(string? reason, TimeSpan? throttledFor = null) => new(UserOutcomeKind.Retry, Reason: reason) { ThrottledFor = throttledFor };
+
+    /// <summary>For a <see cref="UserOutcomeKind.Retry"/> caused by throttling: how long until the Page's budget is expected back.</summary>
+    public TimeSpan? ThrottledFor { get; init; }
 
     public static UserOutcome Stop(string? reason) => new(UserOutcomeKind.Stop, Reason: reason);
 }

@@ -122,9 +122,7 @@ public sealed class FollowUpProcessor(
         }
         else if (retry is not null)
         {
-            var delay = RetryDelay(work.Retry, settings);
-            FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, work.Retry + 1, retry.Reason);
-            await queue.EnqueueSegmentAsync(work with { Retry = work.Retry + 1 }, delay, cancellationToken).ConfigureAwait(false);
+            await RetryLaterAsync(work, outcomes, settings, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -144,7 +142,7 @@ public sealed class FollowUpProcessor(
             // resumed job); the started ones finish.
             if (Volatile.Read(ref holdBack))
             {
-                outcomes.Add(UserOutcome.Retry("held back after a throttled or stopping call"));
+                outcomes.Add(UserOutcome.HeldBackForRetry);
                 return;
             }
             var outcome = await delivery.DeliverAsync(work.Job, user.Psid, user.Tokens, finalAttempt, ct).ConfigureAwait(false);
@@ -178,6 +176,20 @@ public sealed class FollowUpProcessor(
         {
             users[index] = (users[index].Psid, await tokenStore.ReadUserTokensAsync(partition, users[index].Psid, cancellationToken).ConfigureAwait(false));
         }
+    }
+
+    /// <summary>
+    /// Puts the segment back. Held back only by throttling (Meta's or the Page's budget): after the time the budget
+    /// names, without counting a retry, so throttled users are never failed for it. Otherwise after a doubling delay.
+    /// </summary>
+    private async Task RetryLaterAsync(FollowUpWork work, List<UserOutcome> outcomes, FollowUpOptions settings, CancellationToken cancellationToken)
+    {
+        var retries = outcomes.Where(o => o.Kind == UserOutcomeKind.Retry && !o.HeldBack).ToList();
+        var throttledOnly = retries.Count > 0 && retries.All(o => o.ThrottledFor is not null);
+        var next = (throttledOnly ? work : work with { Retry = work.Retry + 1 }) with { IsFirstSegment = false };
+        var delay = throttledOnly ? retries.Max(o => o.ThrottledFor!.Value) : RetryDelay(work.Retry, settings);
+        FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, next.Retry, retries.FirstOrDefault()?.Reason);
+        await queue.EnqueueSegmentAsync(next, delay, cancellationToken).ConfigureAwait(false);
     }
 
     private static TimeSpan RetryDelay(int retry, FollowUpOptions settings) =>

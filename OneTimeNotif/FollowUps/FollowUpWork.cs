@@ -9,11 +9,10 @@ namespace OneTimeNotif.FollowUps;
 /// property the contract leaves to it), so no invocation has to walk 100,000 recipients.
 /// </summary>
 /// <param name="Cursor">Where in the topic's tokens this segment starts (a Table Storage continuation); null for the start.</param>
-/// <param name="Retry">How many times this segment was put back after throttling or a transient failure.</param>
-public sealed record FollowUpWork(FollowUpJob Job, string? Cursor, int Retry)
+/// <param name="Retry">How many times this segment was put back after a transient failure (throttling does not count).</param>
+/// <param name="IsFirstSegment">The job as submitted (no <c>segment</c> property): its first copy starts the job.</param>
+public sealed record FollowUpWork(FollowUpJob Job, string? Cursor, int Retry, bool IsFirstSegment = false)
 {
-    public bool IsFirstSegment => Cursor is null && Retry == 0;
-
     public static bool TryParse(string text, out FollowUpWork? work, out string? error)
     {
         work = null;
@@ -24,7 +23,7 @@ public sealed record FollowUpWork(FollowUpJob Job, string? Cursor, int Retry)
         var segment = root!["segment"];
         if (segment is null)
         {
-            work = new FollowUpWork(job!, null, 0);
+            work = new FollowUpWork(job!, null, 0, IsFirstSegment: true);
             return true;
         }
         if (segment is JsonObject s
