@@ -76,13 +76,14 @@ internal sealed class ServiceClient : IDisposable
         return await ReadAsync<FollowUpStatus>(response, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Asks the service to send the OTN request template; returns Meta's message ID.</summary>
+    /// <summary>Asks the service to send a request template (OTN, or recurring); returns Meta's message ID.</summary>
     public async Task<string?> SendOptInRequestAsync(JsonObject body, CancellationToken cancellationToken)
     {
         using var request = Keyed(HttpMethod.Post, OptInRequestEndpoints.Route);
         request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await SendAsync(request, cancellationToken).ConfigureAwait(false);
-        await EnsureAcceptedAsync(response, "the OTN request", cancellationToken).ConfigureAwait(false);
+        var kind = body["kind"]?.GetValue<string>() == OptInRequest.RecurringKindName ? "recurring" : "OTN";
+        await EnsureAcceptedAsync(response, $"the {kind} request", cancellationToken).ConfigureAwait(false);
         var sent = await ReadAsync<JsonObject>(response, cancellationToken).ConfigureAwait(false);
         return sent["messageId"]?.GetValue<string>();
     }

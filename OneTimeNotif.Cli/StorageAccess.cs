@@ -37,6 +37,9 @@ internal sealed class StorageAccess : IAsyncDisposable
         }
     }
 
+    /// <summary>Meta's interval between two messages with one recurring token, as the hosts are configured (<c>Recurring__TokenInterval</c>).</summary>
+    public TimeSpan RecurringInterval => _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RecurringOptions>>().Value.TokenInterval;
+
     public static StorageAccess Open(CliContext cli)
     {
         ArgumentNullException.ThrowIfNull(cli);

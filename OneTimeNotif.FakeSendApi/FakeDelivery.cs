@@ -2,8 +2,8 @@ using System.Text.Json.Nodes;
 
 namespace OneTimeNotif.FakeSendApi;
 
-/// <summary>A message the fake accepted: to an OTN token, or to a PSID.</summary>
-public sealed record FakeDelivery(string PageId, string? Token, string? Psid, JsonObject Message, string MessageId, DateTimeOffset At);
+/// <summary>A message the fake accepted: to an OTN token, a recurring token, or a PSID.</summary>
+public sealed record FakeDelivery(string PageId, string? Token, string? Psid, JsonObject Message, string MessageId, DateTimeOffset At, string? RecurringToken = null);
 
 /// <summary>One call the fake answered: when it arrived, for which Page, and whether it was throttled.</summary>
 public sealed record FakeCall(string PageId, DateTimeOffset At, bool Throttled);
@@ -25,9 +25,11 @@ public sealed record FakeError(int HttpStatus, int Code, int? Subcode, string Me
     public static readonly FakeError OutsideWindow = new(400, 10, 2018278, "(#10) This message is sent outside of allowed window.");
     public static readonly FakeError OutsideWindowPolicy = new(400, 10, 2018065, "(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview");
     public static readonly FakeError MissingPermission = new(403, 200, null, "(#200) Requires pages_messaging permission to manage the object", "OAuthException");
+    public static readonly FakeError RecurringTooSoon = new(400, 4, 2018354, "(#4) A message was already sent with this notification_messages_token within the allowed interval.");
+    public static readonly FakeError RecurringStopped = new(400, 10, 1893015, "(#10) The user has stopped notifications for this topic.");
 
-    /// <summary>A rate-limit answer (4, 17, 32, 613, 80001, 80006), not 613/1893016, which is about one user.</summary>
-    public bool IsThrottling => Code is 4 or 17 or 32 or 613 or 80001 or 80006 && Subcode != RepeatedRequest.Subcode;
+    /// <summary>A rate-limit answer (4, 17, 32, 613, 80001, 80006), not 613/1893016 or 4/2018354, which are about one user.</summary>
+    public bool IsThrottling => Code is 4 or 17 or 32 or 613 or 80001 or 80006 && Subcode != RepeatedRequest.Subcode && Subcode != RecurringTooSoon.Subcode;
 
     public JsonObject ToJson(string traceId) => new()
     {

@@ -18,4 +18,7 @@ public sealed class FakeSendApiOptions
     public TimeSpan BlockExtension { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan Latency { get; set; }
+
+    /// <summary>Meta's rule for recurring tokens: at most one message per token in this interval (48 hours since 2025-09-01).</summary>
+    public TimeSpan RecurringInterval { get; set; } = TimeSpan.FromHours(48);
 }

@@ -16,15 +16,22 @@ namespace OneTimeNotif.FakeSendApi;
 
 /// <summary>
 /// Meta's Send API as far as OneTimeNotif relies on it: Bearer Page tokens (190 when wrong), appsecret_proof,
-/// single-use OTN tokens (100 on a second use), unavailable users (551), 613 above a per-Page rate (each Page may
-/// have its own), 80006 blocks that calls during them extend, usage headers (<c>X-App-Usage</c>,
-/// <c>X-Business-Use-Case-Usage</c>), Page-wide refusals, the OTN request template's fields (100 for a bad title or
-/// payload), latency, and failures queued by a test. Every call is recorded with its arrival time, so tests can
-/// count calls per second. Runs on Kestrel on a loopback port.
+/// single-use OTN tokens (100 on a second use), reusable recurring tokens (4/2018354 within 48 hours of the last
+/// message, 10/1893015 once stopped), unavailable users (551), 613 above a per-Page rate (each Page may have its own),
+/// 80006 blocks that calls during them extend, usage headers (<c>X-App-Usage</c>, <c>X-Business-Use-Case-Usage</c>),
+/// Page-wide refusals, the request templates' fields (100 for a bad title, payload, image or button), the recurring
+/// request's once-a-week rule (613/1893016), latency, and failures queued by a test. Every call is recorded with its
+/// arrival time, so tests can count calls per second. Runs on Kestrel on a loopback port.
 /// </summary>
 public sealed class FakeSendApiServer : IAsyncDisposable
 {
     private const string OneTimeNotifTemplate = "one_time_notif_req";
+    private const string RecurringTemplate = "notification_messages";
+
+    /// <summary>Meta: one recurring request per user per week with the same title.</summary>
+    private static readonly TimeSpan RecurringRequestInterval = TimeSpan.FromDays(7);
+
+    private static readonly HashSet<string> CtaTexts = ["ALLOW", "GET", "GET_UPDATES", "OPT_IN", "SIGN_UP"];
 
     /// <summary>Meta's limit on the request template's title; Meta does not say how it counts, the fake counts what users see.</summary>
     private const int MaxTitleLength = 65;
@@ -41,6 +48,9 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, DateTimeOffset> _blockedUntil = new();
     private readonly ConcurrentDictionary<string, FakeError> _pageRefusals = new();
     private readonly ConcurrentDictionary<string, int> _pageUsage = new();
+    private readonly ConcurrentDictionary<string, byte> _stoppedRecurringTokens = new();
+    private readonly Dictionary<string, DateTimeOffset> _recurringLastSent = [];
+    private readonly Dictionary<(string PageId, string Psid, string Title), DateTimeOffset> _recurringRequests = [];
     private int _calls;
     private int _throttled;
 
@@ -105,6 +115,14 @@ public sealed class FakeSendApiServer : IAsyncDisposable
 
     /// <summary>Every answer for <paramref name="pageId"/> carries this usage (percent) in <c>X-Business-Use-Case-Usage</c>.</summary>
     public void ReportPageUsage(string pageId, int percent) => _pageUsage[pageId] = percent;
+
+    /// <summary>The clock of the recurring rules (48 hours per token, a week per request); tests share the host's fake clock.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>The user stopped notifications on <paramref name="token"/>: sends with it fail with 10/1893015.</summary>
+    public void StopRecurringToken(string token) => _stoppedRecurringTokens[token] = 0;
+
+    public void ResumeRecurringToken(string token) => _stoppedRecurringTokens.TryRemove(token, out _);
 
     /// <summary>Every send to <paramref name="token"/> fails with <paramref name="error"/> (551 for an unavailable user...).</summary>
     public void FailToken(string token, FakeError error) => _tokenErrors[token] = error;
@@ -223,49 +241,97 @@ public sealed class FakeSendApiServer : IAsyncDisposable
 
     private IResult Deliver(string pageId, JsonObject? body)
     {
-        var token = body?["recipient"]?["one_time_notif_token"]?.GetValue<string>();
-        var psid = body?["recipient"]?["id"]?.GetValue<string>();
-        if (body?["message"] is not JsonObject message || (token is null && psid is null))
+        var token = StringAt(body?["recipient"], "one_time_notif_token");
+        var recurringToken = StringAt(body?["recipient"], "notification_messages_token");
+        var psid = StringAt(body?["recipient"], "id");
+        if (body?["message"] is not JsonObject message || (token is null && recurringToken is null && psid is null))
         {
             return Error(new FakeError(400, 100, null, "(#100) Param recipient and message are required"));
         }
-        if (TemplateError(message) is { } templateError)
+        if (TemplateError(pageId, psid, message) is { } templateError)
         {
             return Error(templateError);
         }
-        if (token is not null)
+        if ((token ?? recurringToken) is { } anyToken && _tokenErrors.TryGetValue(anyToken, out var tokenError))
         {
-            if (_tokenErrors.TryGetValue(token, out var tokenError))
-            {
-                return Error(tokenError);
-            }
-            if (!_usedTokens.TryAdd(token, 0))
-            {
-                return Error(FakeError.TokenUsed);
-            }
+            return Error(tokenError);
+        }
+        if (token is not null && !_usedTokens.TryAdd(token, 0))
+        {
+            return Error(FakeError.TokenUsed);
+        }
+        if (recurringToken is not null && RecurringError(recurringToken) is { } recurringError)
+        {
+            return Error(recurringError);
         }
         var messageId = $"m_{Guid.NewGuid():N}";
-        _deliveries.Enqueue(new FakeDelivery(pageId, token, psid, (JsonObject)message.DeepClone(), messageId, DateTimeOffset.UtcNow));
+        _deliveries.Enqueue(new FakeDelivery(pageId, token, psid, (JsonObject)message.DeepClone(), messageId, Clock.GetUtcNow(), recurringToken));
         return Results.Json(new JsonObject { ["recipient_id"] = psid ?? "0", ["message_id"] = messageId });
     }
 
-    /// <summary>The OTN request template as Meta checks it: a title of 1 to 65 characters and a non-empty payload.</summary>
-    private static FakeError? TemplateError(JsonObject message)
+    /// <summary>A recurring token is reusable, but not while stopped, nor twice within the interval (and a refused call does not count).</summary>
+    private FakeError? RecurringError(string token)
     {
-        if (message["attachment"]?["payload"] is not JsonObject template
-            || template["template_type"]?.GetValueKind() != JsonValueKind.String
-            || template["template_type"]!.GetValue<string>() != OneTimeNotifTemplate)
+        if (_stoppedRecurringTokens.ContainsKey(token))
+        {
+            return FakeError.RecurringStopped;
+        }
+        var now = Clock.GetUtcNow();
+        lock (_recurringLastSent)
+        {
+            if (_recurringLastSent.TryGetValue(token, out var last) && now - last < _options.RecurringInterval)
+            {
+                return FakeError.RecurringTooSoon;
+            }
+            _recurringLastSent[token] = now;
+            return null;
+        }
+    }
+
+    private static string? StringAt(JsonNode? parent, string name) =>
+        parent is JsonObject o && o[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    /// <summary>The request templates as Meta checks them: a title of 1 to 65 characters and a non-empty payload; recurring ones also their image, button and weekly limit.</summary>
+    private FakeError? TemplateError(string pageId, string? psid, JsonObject message)
+    {
+        var template = message["attachment"]?["payload"] as JsonObject;
+        var type = StringAt(template, "template_type");
+        if (template is null || type is not (OneTimeNotifTemplate or RecurringTemplate))
         {
             return null;
         }
-        if (template["title"]?.GetValueKind() != JsonValueKind.String
-            || new StringInfo(template["title"]!.GetValue<string>()).LengthInTextElements is 0 or > MaxTitleLength)
+        var title = StringAt(template, "title");
+        if (title is null || new StringInfo(title).LengthInTextElements is 0 or > MaxTitleLength)
         {
             return new FakeError(400, 100, null, $"(#100) Param message[attachment][payload][title] must be a non-empty string of at most {MaxTitleLength} characters");
         }
-        if (template["payload"]?.GetValueKind() != JsonValueKind.String || template["payload"]!.GetValue<string>().Length == 0)
+        if (StringAt(template, "payload") is not { Length: > 0 })
         {
             return new FakeError(400, 100, null, "(#100) Param message[attachment][payload][payload] must be a non-empty string");
+        }
+        return type == RecurringTemplate ? RecurringTemplateError(pageId, psid, title, template) : null;
+    }
+
+    private FakeError? RecurringTemplateError(string pageId, string? psid, string title, JsonObject template)
+    {
+        if (template["image_url"] is not null
+            && !(Uri.TryCreate(StringAt(template, "image_url"), UriKind.Absolute, out var image) && image.Scheme == Uri.UriSchemeHttps))
+        {
+            return new FakeError(400, 100, null, "(#100) Param message[attachment][payload][image_url] must be an https URL");
+        }
+        if (template["notification_messages_cta_text"] is not null && !CtaTexts.Contains(StringAt(template, "notification_messages_cta_text") ?? ""))
+        {
+            return new FakeError(400, 100, null, "(#100) Param message[attachment][payload][notification_messages_cta_text] is not one of the allowed values");
+        }
+        var now = Clock.GetUtcNow();
+        var key = (pageId, psid ?? "", title);
+        lock (_recurringRequests)
+        {
+            if (_recurringRequests.TryGetValue(key, out var last) && now - last < RecurringRequestInterval)
+            {
+                return FakeError.RepeatedRequest;
+            }
+            _recurringRequests[key] = now;
         }
         return null;
     }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OneTimeNotif;
+using OneTimeNotif.Http;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -18,6 +19,9 @@ builder.Configuration.Sources.Insert(0, new JsonConfigurationSource
     Optional = true,
     FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory),
 });
+
+// The worker's own Kestrel receives every request the host forwards, URL and all (verify token, ?code= key).
+builder.Logging.KeepRequestUrlsOutOfLogs();
 
 // The one registration the standalone host calls too.
 builder.Services.AddProblemDetails();

@@ -37,7 +37,17 @@ internal static class HostRegistration
             .ValidateOnStart();
         services.AddHostedService<FollowUpListener>();
         services.AddPurgeScheduler(configuration);
+        services.AddServerLimits(configuration);
         return services;
+    }
+
+    /// <summary>Kestrel reads its limits from these options, so a slow sender is ended however the host was configured.</summary>
+    private static void AddServerLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServerLimitsOptions>().Bind(configuration.GetSection(ServerLimitsOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServerLimitsOptions>, ServerLimitsValidator>();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<ServerLimitsOptions>>((kestrel, limits) => limits.Value.ApplyTo(kestrel.Limits));
     }
 
     private static void AddPurgeScheduler(this IServiceCollection services, IConfiguration configuration)

@@ -1,4 +1,5 @@
 using OneTimeNotif.FollowUps;
+using OneTimeNotif.Http;
 using OneTimeNotif.Host.Security;
 using OneTimeNotif.OptInRequests;
 using OneTimeNotif.Privacy;
@@ -14,9 +15,7 @@ public static class StandaloneHost
     {
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.AddHostJson();
-        // "Request starting" lines carry the full URL, and Meta's handshake puts the verify token in the query
-        // string. This filter is more specific than any configured level for Microsoft.AspNetCore, so it holds at Trace.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.KeepRequestUrlsOutOfLogs();
         builder.Services.AddProblemDetails();
         builder.Services.AddOneTimeNotif(builder.Configuration);
         builder.Services.AddStandaloneHost(builder.Configuration);

@@ -17,22 +17,13 @@ public sealed class HostProcess : IAsyncDisposable
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>
-    /// Inherited variables that would configure the host (its sections, the purge schedule, logging, ASP.NET Core's
-    /// and the environment name): only what the caller passes may change its behaviour.
-    /// </summary>
-    private static readonly string[] ClearedPrefixes =
-    [
-        "OtnStorage", "Messenger__", "Webhook__", "SendApi__", "FollowUps__", "Purge", "Api__", "extensions__",
-        "Logging__", "ASPNETCORE_", "DOTNET_ENVIRONMENT",
-    ];
-
     private readonly Process _process;
-    private readonly HostOutput _output = new(KeptOutputLines);
+    private readonly HostOutput _output;
 
-    private HostProcess(Process process, Uri url)
+    private HostProcess(Process process, HostOutput output, Uri url)
     {
         _process = process;
+        _output = output;
         Url = url;
     }
 
@@ -57,30 +48,9 @@ public sealed class HostProcess : IAsyncDisposable
             throw new InvalidOperationException($"{hostDll} is missing: a project that starts the host references OneTimeNotif.Host, so that the build copies it there.");
         }
         var url = new Uri($"http://127.0.0.1:{Azurite.FreePort()}/");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { hostDll },
-            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(hostDll)),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var name in start.Environment.Keys.Where(k => ClearedPrefixes.Any(p => k.StartsWith(p, StringComparison.OrdinalIgnoreCase))).ToList())
-        {
-            start.Environment.Remove(name);
-        }
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-        start.Environment["ASPNETCORE_URLS"] = url.GetLeftPart(UriPartial.Authority);
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start dotnet.");
-        var host = new HostProcess(process, url);
-        process.OutputDataReceived += (_, e) => host._output.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => host._output.Add(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var output = new HostOutput(KeptOutputLines);
+        var settings = new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = url.GetLeftPart(UriPartial.Authority) };
+        var host = new HostProcess(DotnetProcess.Start(hostDll, [], settings, output), output, url);
         try
         {
             await host.WaitUntilAnsweringAsync(cancellationToken).ConfigureAwait(false);

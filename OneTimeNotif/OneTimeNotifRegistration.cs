@@ -23,8 +23,13 @@ public static class OneTimeNotifRegistration
         services.AddOptions<MessengerOptions>().Bind(configuration.GetSection(MessengerOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MessengerOptions>, MessengerOptionsValidator>();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.SectionName))
-            .Validate(o => o.MaxBodyBytes > 0, "Webhook__MaxBodyBytes must be positive.").ValidateOnStart();
+            .Validate(o => o.MaxBodyBytes > 0, "Webhook__MaxBodyBytes must be positive.")
+            .Validate(o => o.BodyTimeout > TimeSpan.Zero, "Webhook__BodyTimeout must be positive.").ValidateOnStart();
         services.AddOtnStorage(configuration);
+        services.AddOptions<RecurringOptions>().Bind(configuration.GetSection(RecurringOptions.SectionName))
+            .Validate(o => o.TokenInterval >= RecurringOptions.MinTokenInterval && o.TokenInterval <= RecurringOptions.MaxTokenInterval,
+                $"Recurring__TokenInterval must be between {RecurringOptions.MinTokenInterval} and {RecurringOptions.MaxTokenInterval} (Meta's rule is 48 hours).")
+            .ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddPrivacy(configuration);
@@ -85,6 +90,8 @@ public static class OneTimeNotifRegistration
             .Validate(o => o.DeliveryRetention >= PurgeOptions.MinDeliveryRetention && o.DeliveryRetention <= PurgeOptions.MaxDeliveryRetention,
                 $"Purge__DeliveryRetention must be between {PurgeOptions.MinDeliveryRetention} and {PurgeOptions.MaxDeliveryRetention} (days.hh:mm:ss); " +
                 "a follow-up job still being delivered must keep its records.")
+            .Validate(o => o.StoppedTokenRetention >= PurgeOptions.MinStoppedTokenRetention && o.StoppedTokenRetention <= PurgeOptions.MaxStoppedTokenRetention,
+                $"Purge__StoppedTokenRetention must be between {PurgeOptions.MinStoppedTokenRetention} and {PurgeOptions.MaxStoppedTokenRetention} (days.hh:mm:ss).")
             .Validate(o => o.TimeBudget >= PurgeOptions.MinTimeBudget && o.TimeBudget <= PurgeOptions.MaxTimeBudget,
                 $"Purge__TimeBudget must be between {PurgeOptions.MinTimeBudget} and {PurgeOptions.MaxTimeBudget}; keep it well under the Functions functionTimeout.")
             .ValidateOnStart();

@@ -7,8 +7,8 @@ using Spectre.Console;
 namespace OneTimeNotif.Cli.Commands;
 
 /// <summary>
-/// <c>otn request</c>: the Page asks a user whether to notify them about a topic (Meta's OTN request template),
-/// through the service's <c>POST /api/optin-requests</c>.
+/// <c>otn request</c>: the Page asks a user whether to notify them about a topic (Meta's OTN request template, or with
+/// <c>--recurring</c> the recurring one), through the service's <c>POST /api/optin-requests</c>.
 /// </summary>
 internal static class RequestCommand
 {
@@ -25,13 +25,36 @@ internal static class RequestCommand
             AllowMultipleArgumentsPerToken = false,
         };
 
-        var request = new Command("request", "Send a user the OTN request (\"Notify me\" card) through the service (needs Api__Key)")
+        var recurring = new Option<bool>("--recurring") { Description = "Ask for recurring notifications (Meta's notification_messages) instead of one OTN message" };
+        var imageUrl = CommonOptions.AbsoluteUrl("--image-url", "--recurring: the card's image (an https URL)");
+        var cta = new Option<string>("--cta") { Description = "--recurring: the button text", HelpName = "TEXT" };
+        cta.Validators.Add(r =>
         {
-            page, psid, title, payload, sensitive,
+            if (r.GetValueOrDefault<string>() is { } text && !OptInRequestRules.CtaTexts.Contains(text, StringComparer.Ordinal))
+            {
+                r.AddError($"--cta must be one of {string.Join(", ", OptInRequestRules.CtaTexts)} (got '{text}').");
+            }
+        });
+        var timezone = new Option<string>("--timezone") { Description = "--recurring: the user's IANA time zone, such as Europe/Paris", HelpName = "ZONE" };
+
+        var request = new Command("request", "Send a user the OTN request (\"Notify me\" card), or with --recurring the recurring one, through the service (needs Api__Key)")
+        {
+            page, psid, title, payload, sensitive, recurring, imageUrl, cta, timezone,
         };
+        request.Validators.Add(r =>
+        {
+            if (!r.GetValue(recurring) && (r.GetValue(imageUrl) is not null || r.GetValue(cta) is not null || r.GetValue(timezone) is not null))
+            {
+                r.AddError("--image-url, --cta and --timezone belong to a recurring request: add --recurring.");
+            }
+        });
         request.SetAction(async (result, cancellationToken) =>
         {
             var body = Body(result.GetRequiredValue(page), result.GetRequiredValue(psid), result.GetRequiredValue(title), result.GetRequiredValue(payload), result.GetValue(sensitive) ?? []);
+            if (result.GetValue(recurring))
+            {
+                AddRecurring(body, result.GetValue(imageUrl), result.GetValue(cta), result.GetValue(timezone));
+            }
             using var service = new ServiceClient(cli, cli.Settings.ServiceUrl(result.GetValue(common.Url)));
             await SendAsync(cli, service, body, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -49,11 +72,28 @@ internal static class RequestCommand
         return body;
     }
 
+    private static void AddRecurring(JsonObject body, Uri? imageUrl, string? cta, string? timezone)
+    {
+        body["kind"] = OptInRequest.RecurringKindName;
+        if (imageUrl is not null)
+        {
+            body["imageUrl"] = imageUrl.AbsoluteUri;
+        }
+        if (cta is not null)
+        {
+            body["ctaText"] = cta;
+        }
+        if (timezone is not null)
+        {
+            body["timezone"] = timezone;
+        }
+    }
+
     public static async Task SendAsync(CliContext cli, ServiceClient service, JsonObject body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var messageId = await service.SendOptInRequestAsync(body, cancellationToken).ConfigureAwait(false);
         cli.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-            $"Sent the OTN request to PSID {body["psid"]?.GetValue<string>()} on Page {body["pageId"]?.GetValue<string>()}, payload [bold]{body["payload"]?.GetValue<string>()}[/] (message {messageId ?? "without an ID"}).");
+            $"Sent the {(body["kind"]?.GetValue<string>() == OptInRequest.RecurringKindName ? "recurring" : "OTN")} request to PSID {body["psid"]?.GetValue<string>()} on Page {body["pageId"]?.GetValue<string>()}, payload [bold]{body["payload"]?.GetValue<string>()}[/] (message {messageId ?? "without an ID"}).");
     }
 }

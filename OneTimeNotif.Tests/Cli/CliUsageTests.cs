@@ -34,6 +34,10 @@ public sealed class CliUsageTests
     [InlineData("Unrecognized command or argument 'launch'", "otn --help", "launch")]
     [InlineData("--url must be an absolute http(s) URL", "otn followup status --help", "followup", "status", "job-1", "--url", "ftp://example")]
     [InlineData("Option '--text' is required", "otn followup send --help", "followup", "send", "--page", "1", "--payload", "P")]
+    [InlineData("--image-url, --cta and --timezone belong to a recurring request: add --recurring", "otn request --help",
+        "request", "--page", "1", "--psid", "2", "--title", "T", "--payload", "P", "--timezone", "Europe/Paris")]
+    [InlineData("--cta must be one of ALLOW, GET, GET_UPDATES, OPT_IN, SIGN_UP (got 'SUBSCRIBE')", "otn request --help",
+        "request", "--page", "1", "--psid", "2", "--title", "T", "--payload", "P", "--recurring", "--cta", "SUBSCRIBE")]
     public async Task AUsageMistakeIsOneLineAndExitCodeTwo(string saying, string help, params string[] args)
     {
         var run = await RunAsync(args);

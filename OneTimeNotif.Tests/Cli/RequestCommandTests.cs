@@ -37,6 +37,30 @@ public sealed class RequestCommandTests(AzuriteFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithRecurringTheServiceSendsMetaTheRecurringTemplate()
+    {
+        var run = await _otn.RunAsync(["request", "--page", _otn.Page, "--psid", "24680", "--title", "Weekly kettle deals", "--payload", "DEALS:kettle",
+            "--recurring", "--cta", "GET_UPDATES", "--timezone", "Europe/Paris", "--image-url", "https://shop.example/kettle.png"]);
+
+        run.AssertSucceeded();
+        var template = Assert.Single(_otn.Fake.Deliveries).Message["attachment"]!["payload"]!;
+        Assert.Equal(("notification_messages", "Weekly kettle deals", "DEALS:kettle", "GET_UPDATES", "Europe/Paris", "https://shop.example/kettle.png"),
+            (template["template_type"]!.GetValue<string>(), template["title"]!.GetValue<string>(), template["payload"]!.GetValue<string>(),
+             template["notification_messages_cta_text"]!.GetValue<string>(), template["notification_messages_timezone"]!.GetValue<string>(),
+             template["image_url"]!.GetValue<string>()));
+        Assert.StartsWith($"Sent the recurring request to PSID 24680 on Page {_otn.Page}", run.Output.Trim(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARecurringRequestWithAnUnknownTimeZoneIsRefusedByTheService()
+    {
+        var run = await _otn.RunAsync(["request", "--page", _otn.Page, "--psid", "24680", "--title", "T", "--payload", "P", "--recurring", "--timezone", "Paris Time"]);
+
+        run.AssertFailedInOneLine(1, "The service refused the recurring request (400 ", "IANA time zone");
+        Assert.Empty(_otn.Fake.Deliveries);
+    }
+
+    [Fact]
     public async Task ATitleOverSixtyFiveCharactersIsRefusedByTheServiceBeforeMeta()
     {
         var run = await _otn.RunAsync(["request", "--page", _otn.Page, "--psid", "24680", "--title", new string('t', 66), "--payload", "P"]);

@@ -34,7 +34,7 @@ public sealed class TokensStatsCommandTests(AzuriteFixture storage) : IAsyncLife
 
         run.AssertSucceeded();
         Assert.Contains($"Live tokens (unspent, unexpired) on Page {_otn.Page} at {now:u}; 6 token rows scanned.", run.Output, StringComparison.Ordinal);
-        Assert.Equal([_otn.Page, "RESTOCK:kettle", "4", "3", "1"], run.TableRow("RESTOCK:kettle"));
+        Assert.Equal([_otn.Page, "RESTOCK:kettle", "otn", "4", "3", "1", "0", "0"], run.TableRow("RESTOCK:kettle"));
         Assert.Null(run.TableRow("SPENT"));
         Assert.DoesNotContain(otherPage, run.Output, StringComparison.Ordinal);
         Assert.Contains("Expire within 30 days", run.Output, StringComparison.Ordinal);
@@ -44,6 +44,24 @@ public sealed class TokensStatsCommandTests(AzuriteFixture storage) : IAsyncLife
         everyPage.AssertSucceeded();
         Assert.Contains($"│ {otherPage} │ RESTOCK:kettle │", everyPage.Output, StringComparison.Ordinal);
         Assert.Contains($"│ {_otn.Page} │ RESTOCK:kettle │", everyPage.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RecurringTokensAreCountedApartWithThoseTheirUsersStopped()
+    {
+        var now = _otn.App.Time.GetUtcNow();
+        string both = NewId(), stopping = NewId(), other = NewId();
+        await _otn.App.OptInAsync(_otn.Page, "DEALS", [both]);
+        var recurring = await _otn.App.RecurringOptInAsync(_otn.Page, "DEALS", [both, stopping, other], now.AddDays(-3));
+        await _otn.App.RecurringStatusAsync(_otn.Page, stopping, "DEALS", recurring[stopping], "STOP_NOTIFICATIONS", now.AddDays(-1));
+
+        var run = await _otn.RunAsync("tokens", "stats", "--page", _otn.Page);
+
+        run.AssertSucceeded();
+        Assert.Equal(
+            [[_otn.Page, "DEALS", "otn", "1", "1", "0", "0", "0"], [_otn.Page, "DEALS", "recurring", "2", "2", "0", "0", "1"]],
+            run.TableRows("DEALS"));
+        Assert.Contains("stopped = the user stopped them", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,6 +26,45 @@ public static partial class MetaEvents
         },
     };
 
+    public static string NewRecurringToken() => $"nm-{Guid.NewGuid():N}";
+
+    /// <summary>Meta's "does not expire" expiry on recurring tokens made since 2023: 2038-01-01.</summary>
+    public const long NeverExpires = 2_145_916_800_000;
+
+    /// <summary>
+    /// A <c>notification_messages</c> event as Meta documents it: an opt-in, or with <paramref name="status"/>
+    /// (<c>STOP_NOTIFICATIONS</c>, <c>RESUME_NOTIFICATIONS</c>) a stop or resume of the same token.
+    /// </summary>
+    public static JsonObject RecurringOptIn(
+        string pageId, string psid, string payload, string token, DateTimeOffset at,
+        string? status = null, long? expiryMs = NeverExpires, string title = "Weekly deals", string timezone = "UTC")
+    {
+        var optin = new JsonObject
+        {
+            ["type"] = "notification_messages",
+            ["payload"] = payload,
+            ["notification_messages_token"] = token,
+            ["notification_messages_timezone"] = timezone,
+            ["user_token_status"] = "NOT_REFRESHED",
+            ["title"] = title,
+        };
+        if (expiryMs is not null)
+        {
+            optin["token_expiry_timestamp"] = expiryMs;
+        }
+        if (status is not null)
+        {
+            optin["notification_messages_status"] = status;
+        }
+        return new JsonObject
+        {
+            ["sender"] = new JsonObject { ["id"] = psid },
+            ["recipient"] = new JsonObject { ["id"] = pageId },
+            ["timestamp"] = at.ToUnixTimeMilliseconds(),
+            ["optin"] = optin,
+        };
+    }
+
     public static JsonObject Message(string pageId, string psid, string text) => new()
     {
         ["sender"] = new JsonObject { ["id"] = psid },

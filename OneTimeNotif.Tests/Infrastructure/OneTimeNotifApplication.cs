@@ -251,6 +251,20 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
         return tokens;
     }
 
+    /// <summary>Recurring (<c>notification_messages</c>) opt-ins through the real webhook; returns each user's token.</summary>
+    public async Task<Dictionary<string, string>> RecurringOptInAsync(string pageId, string payload, IEnumerable<string> psids, DateTimeOffset? at = null)
+    {
+        var tokens = psids.ToDictionary(p => p, _ => MetaEvents.NewRecurringToken());
+        var when = at ?? Time.GetUtcNow().AddDays(-1);
+        var body = MetaEvents.Envelope(MetaEvents.Entry(pageId, [.. tokens.Select(t => MetaEvents.RecurringOptIn(pageId, t.Key, payload, t.Value, when))]));
+        (await PostWebhookAsync(body)).EnsureSuccessStatusCode();
+        return tokens;
+    }
+
+    /// <summary>A stop (<c>STOP_NOTIFICATIONS</c>) or resume (<c>RESUME_NOTIFICATIONS</c>) of a recurring token, as Meta posts it.</summary>
+    public async Task RecurringStatusAsync(string pageId, string psid, string payload, string token, string status, DateTimeOffset at) =>
+        (await PostWebhookAsync(MetaEvents.Envelope(MetaEvents.Entry(pageId, MetaEvents.RecurringOptIn(pageId, psid, payload, token, at, status))))).EnsureSuccessStatusCode();
+
     public async Task<HttpResponseMessage> SubmitFollowUpAsync(string json) =>
         await CreateKeyedClient().PostAsync("/api/followups", new StringContent(json, Encoding.UTF8, "application/json"));
 

@@ -120,10 +120,13 @@ internal sealed record CliRun(int ExitCode, string Output, string Error)
     }
 
     /// <summary>The cells of the table row whose second column is <paramref name="payload"/>.</summary>
-    public IReadOnlyList<string>? TableRow(string payload) =>
+    public IReadOnlyList<string>? TableRow(string payload) => TableRows(payload).FirstOrDefault();
+
+    /// <summary>The cells of every table row whose second column is <paramref name="payload"/> (one per token kind in the stats).</summary>
+    public IEnumerable<List<string>> TableRows(string payload) =>
         Output.Split('\n')
             .Select(line => line.Split('│').Select(c => c.Trim()).Where((_, i) => i > 0).ToList())
             .Where(cells => cells.Count > 2)
             .Select(cells => cells[..^1])
-            .FirstOrDefault(cells => cells[1] == payload);
+            .Where(cells => cells[1] == payload);
 }

@@ -6,6 +6,8 @@ public sealed class SendErrorClassifierTests
 {
     [Theory]
     [InlineData(400, 4, null, true, null, SendStatus.Throttled)]
+    [InlineData(400, 4, 2018354, true, null, SendStatus.TooSoon)]
+    [InlineData(400, 4, 2018354, false, null, SendStatus.Throttled)]
     [InlineData(400, 17, null, true, null, SendStatus.Throttled)]
     [InlineData(400, 32, null, true, null, SendStatus.Throttled)]
     [InlineData(400, 613, 2534040, true, null, SendStatus.Throttled)]

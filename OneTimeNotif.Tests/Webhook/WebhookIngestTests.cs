@@ -63,7 +63,7 @@ public sealed class WebhookIngestTests(AzuriteFixture storage) : IAsyncLifetime
         postback["postback"] = new System.Text.Json.Nodes.JsonObject { ["title"] = "Start", ["payload"] = "GET_STARTED" };
         var otherOptIn = Message(page, psid, "x");
         otherOptIn.Remove("message");
-        otherOptIn["optin"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "notification_messages", ["payload"] = "P", ["notification_messages_token"] = "nm-1" };
+        otherOptIn["optin"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "a_future_optin_kind", ["payload"] = "P", ["some_token"] = "x-1" };
         var body = $$$"""
             {"object":"page","entry":[
               {"id":"{{{page}}}","time":1,"changes":[{"field":"feed","value":{}}]},

@@ -84,7 +84,9 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         for (var attempt = 1; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var candidate = userTokens.Where(t => t.IsAvailableAt(now)).MinBy(t => t.ExpiresAt);
+            // Recurring tokens are sent differently (their own recipient field, a cooldown instead of spending) and
+            // are not delivered yet: an OTN send would only make Meta refuse them.
+            var candidate = userTokens.Where(t => !t.IsRecurring && t.IsAvailableAt(now)).MinBy(t => t.ExpiresAt);
             if (candidate is null)
             {
                 return await FindBindingAsync(partition, deliveryRow, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Privacy;
+using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.FollowUps;
@@ -30,7 +31,16 @@ public sealed class FollowUpProcessor(
         }
         if (await AdmitAsync(work!, messageText, dequeueCount, cancellationToken).ConfigureAwait(false))
         {
-            await ServeSegmentAsync(work!, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ServeSegmentAsync(work!, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (StorageRefusal.IsThrottling(e))
+            {
+                // Storage is busy, past the SDK's own retries: the segment goes back with a delay, like a throttled
+                // send, instead of failing the message toward the poison queue. Its bindings make serving it again safe.
+                await PutBackAsync(work!, "storage is throttling (503 ServerBusy or 500 OperationTimedOut)", cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -122,7 +132,7 @@ public sealed class FollowUpProcessor(
         }
         else if (retry is not null)
         {
-            await RetryLaterAsync(work, outcomes, settings, cancellationToken).ConfigureAwait(false);
+            await RetryLaterAsync(work, outcomes, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -145,7 +155,7 @@ public sealed class FollowUpProcessor(
                 outcomes.Add(UserOutcome.HeldBackForRetry);
                 return;
             }
-            var outcome = await delivery.DeliverAsync(work.Job, user.Psid, user.Tokens, finalAttempt, ct).ConfigureAwait(false);
+            var outcome = await DeliverOneAsync(work.Job, user.Psid, user.Tokens, finalAttempt, ct).ConfigureAwait(false);
             if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop)
             {
                 Volatile.Write(ref holdBack, true);
@@ -153,6 +163,26 @@ public sealed class FollowUpProcessor(
             outcomes.Add(outcome);
         }).ConfigureAwait(false);
         return [.. outcomes];
+    }
+
+    /// <summary>A user whose storage calls are throttled waits for the segment's retry, as one whose send was throttled.</summary>
+    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, string psid, List<TokenEntity> tokens, bool finalAttempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await delivery.DeliverAsync(job, psid, tokens, finalAttempt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageRefusal.IsThrottling(e))
+        {
+            return UserOutcome.Retry("storage is throttling (503 ServerBusy or 500 OperationTimedOut)");
+        }
+    }
+
+    private async Task PutBackAsync(FollowUpWork work, string? reason, CancellationToken cancellationToken)
+    {
+        var delay = RetryDelay(work.Retry, options.Value);
+        FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, work.Retry + 1, reason);
+        await queue.EnqueueSegmentAsync(work with { Retry = work.Retry + 1, IsFirstSegment = false }, delay, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One page of the topic's token rows, grouped by user; or the one user a targeted job names.</summary>
@@ -182,14 +212,17 @@ public sealed class FollowUpProcessor(
     /// Puts the segment back. Held back only by throttling (Meta's or the Page's budget): after the time the budget
     /// names, without counting a retry, so throttled users are never failed for it. Otherwise after a doubling delay.
     /// </summary>
-    private async Task RetryLaterAsync(FollowUpWork work, List<UserOutcome> outcomes, FollowUpOptions settings, CancellationToken cancellationToken)
+    private async Task RetryLaterAsync(FollowUpWork work, List<UserOutcome> outcomes, CancellationToken cancellationToken)
     {
         var retries = outcomes.Where(o => o.Kind == UserOutcomeKind.Retry && !o.HeldBack).ToList();
-        var throttledOnly = retries.Count > 0 && retries.All(o => o.ThrottledFor is not null);
-        var next = (throttledOnly ? work : work with { Retry = work.Retry + 1 }) with { IsFirstSegment = false };
-        var delay = throttledOnly ? retries.Max(o => o.ThrottledFor!.Value) : RetryDelay(work.Retry, settings);
-        FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, next.Retry, retries.FirstOrDefault()?.Reason);
-        await queue.EnqueueSegmentAsync(next, delay, cancellationToken).ConfigureAwait(false);
+        if (retries.Count == 0 || retries.Any(o => o.ThrottledFor is null))
+        {
+            await PutBackAsync(work, retries.FirstOrDefault()?.Reason, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var delay = retries.Max(o => o.ThrottledFor!.Value);
+        FollowUpLog.SegmentRetry(logger, work.Job.JobId, delay, work.Retry, retries[0].Reason);
+        await queue.EnqueueSegmentAsync(work with { IsFirstSegment = false }, delay, cancellationToken).ConfigureAwait(false);
     }
 
     private static TimeSpan RetryDelay(int retry, FollowUpOptions settings) =>

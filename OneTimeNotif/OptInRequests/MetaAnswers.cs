@@ -1,10 +1,11 @@
 using OneTimeNotif.SendApi;
+using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.OptInRequests;
 
 /// <summary>
-/// Turns Meta's answer to an OTN request into a result the caller can act on. The OTN-specific codes come first;
-/// the rest follows the Send API classification shared with follow-ups.
+/// Turns Meta's answer to a request (OTN or recurring) into a result the caller can act on. The request-specific
+/// codes come first; the rest follows the Send API classification shared with follow-ups.
 /// </summary>
 internal static class MetaAnswers
 {
@@ -16,7 +17,7 @@ internal static class MetaAnswers
     private const int BadPageTokenCode = 190;
     private const int NoMatchingUserSubcode = 2018001;
 
-    public static OptInRequestResult ToResult(string pageId, SendResult sent)
+    public static OptInRequestResult ToResult(string pageId, TokenKind kind, SendResult sent)
     {
         if (sent.Status == SendStatus.Sent)
         {
@@ -33,11 +34,13 @@ internal static class MetaAnswers
                 _ => Result(OptInRequestStatus.MetaUnavailable, $"{sent.Reason} Nothing is known to be sent; try again later."),
             };
         }
-        return FromError(pageId, sent, error);
+        return FromError(pageId, kind, sent, error);
     }
 
-    private static OptInRequestResult FromError(string pageId, SendResult sent, MetaError error) => (error.Code, error.Subcode) switch
+    private static OptInRequestResult FromError(string pageId, TokenKind kind, SendResult sent, MetaError error) => (error.Code, error.Subcode) switch
     {
+        (RepeatedRequestCode, RepeatedRequestSubcode) when kind == TokenKind.Recurring => Result(OptInRequestStatus.TooManyRequests,
+            $"{error}: a recurring request with this title was already sent to this user this week (Meta allows one a week); wait for their answer or change the title.", error),
         (RepeatedRequestCode, RepeatedRequestSubcode) => Result(OptInRequestStatus.TooManyRequests,
             $"{error}: a request on this topic was already sent to this user; wait for their answer before asking again.", error),
         (RequestLimitCode, RequestLimitSubcode) => Result(OptInRequestStatus.TooManyRequests,

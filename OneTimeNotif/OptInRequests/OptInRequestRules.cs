@@ -1,11 +1,16 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using OneTimeNotif.Configuration;
+using OneTimeNotif.Tokens;
 
 namespace OneTimeNotif.OptInRequests;
 
-/// <summary>What an OTN request must be before it is sent to Meta; every problem found is reported at once.</summary>
-public static class OptInRequestRules
+/// <summary>What a request (OTN or recurring) must be before it is sent to Meta; every problem found is reported at once.</summary>
+public static partial class OptInRequestRules
 {
+    /// <summary>The button texts Meta offers on the recurring request card (<c>notification_messages_cta_text</c>).</summary>
+    public static readonly IReadOnlyList<string> CtaTexts = ["ALLOW", "GET", "GET_UPDATES", "OPT_IN", "SIGN_UP"];
+
     /// <summary>Meta's limit on the title of the "Notify me" card.</summary>
     public const int MaxTitleLength = 65;
 
@@ -36,8 +41,39 @@ public static class OptInRequestRules
         }
         problems.AddRange(TitleProblems(request.Title));
         problems.AddRange(PayloadProblems(request.Payload, request.SensitiveValues));
+        if (request.Kind == TokenKind.Recurring)
+        {
+            problems.AddRange(RecurringProblems(request));
+        }
         return problems;
     }
+
+    /// <summary>
+    /// An IANA zone name (<c>Asia/Tokyo</c>, <c>UTC</c>) that this machine's time zone database knows. The shape is
+    /// checked first, so a Windows name ("Tokyo Standard Time") or a path is refused everywhere alike. The lookup
+    /// works under InvariantGlobalization: on Linux .NET reads the IANA database (tzdata) itself, without ICU.
+    /// </summary>
+    public static bool IsIanaTimeZone(string timezone)
+    {
+        ArgumentNullException.ThrowIfNull(timezone);
+        return IanaZoneName().IsMatch(timezone) && TimeZoneInfo.TryFindSystemTimeZoneById(timezone, out _);
+    }
+
+    private static IEnumerable<string> RecurringProblems(OptInRequest request)
+    {
+        if (request.CtaText is { } cta && !CtaTexts.Contains(cta, StringComparer.Ordinal))
+        {
+            yield return $"ctaText must be one of {string.Join(", ", CtaTexts)}.";
+        }
+        if (request.Timezone is { } zone && !IsIanaTimeZone(zone))
+        {
+            yield return "timezone must be an IANA time zone such as Europe/Paris or Asia/Tokyo.";
+        }
+    }
+
+    /// <summary>Area/Location names: letters, digits, '_', '-', '+', at most three parts, 64 characters.</summary>
+    [GeneratedRegex(@"^(?=.{1,64}$)[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,2}$")]
+    private static partial Regex IanaZoneName();
 
     /// <summary>
     /// The number of characters a user sees: extended grapheme clusters (Unicode UAX #29), so "é" written as e plus

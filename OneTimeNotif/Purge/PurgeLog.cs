@@ -36,4 +36,10 @@ internal static partial class PurgeLog
     [LoggerMessage(EventId = 7008, Level = LogLevel.Warning,
         Message = "Purge throttled by storage on {Step}; trying again in {Pause}")]
     public static partial void Throttled(ILogger logger, string step, TimeSpan pause, Exception exception);
+
+    [LoggerMessage(EventId = 7009, Level = LogLevel.Debug, Message = "Purge deleted {Deleted} of {Indexed} indexed recurring tokens (expired, or stopped past the retention)")]
+    public static partial void RecurringTokensDeleted(ILogger logger, int deleted, int indexed);
+
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Information, Message = "Purge deleted {StoppedTokens} recurring tokens stopped before {StoppedBefore}")]
+    public static partial void StoppedTokensDeleted(ILogger logger, int stoppedTokens, DateTimeOffset stoppedBefore);
 }

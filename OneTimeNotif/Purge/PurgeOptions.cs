@@ -30,6 +30,15 @@ public sealed class PurgeOptions
     public TimeSpan DeliveryRetention { get; set; } = TimeSpan.FromDays(90);
 
     /// <summary>
+    /// How long a recurring token the user stopped is kept: they may resume it, and a resume of a deleted token
+    /// could not be honoured. Past this, the token is deleted.
+    /// </summary>
+    public TimeSpan StoppedTokenRetention { get; set; } = TimeSpan.FromDays(365);
+
+    public static readonly TimeSpan MinStoppedTokenRetention = TimeSpan.FromDays(1);
+    public static readonly TimeSpan MaxStoppedTokenRetention = TimeSpan.FromDays(3660);
+
+    /// <summary>
     /// How long one run may work before it stops itself, leaving the rest to the next run. Four minutes sits well
     /// inside Azure Functions' <c>functionTimeout</c> (5 minutes by default on the Consumption plan, 10 at most), which
     /// would otherwise end the run wherever it was.

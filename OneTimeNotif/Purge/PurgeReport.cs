@@ -20,7 +20,11 @@ public sealed record PurgeReport(
     int DeliveryRecordsDeleted,
     int EntitiesRead,
     int EntitiesDeleted,
-    bool Completed = true);
+    bool Completed = true)
+{
+    /// <summary>Recurring tokens deleted because they had been stopped for longer than <see cref="PurgeOptions.StoppedTokenRetention"/>.</summary>
+    public int StoppedTokensDeleted { get; init; }
+}
 
 /// <summary>Counts shared by the parallel parts of one run, so a run cut off midway can still say what it did.</summary>
 internal sealed class PurgeTally
@@ -30,6 +34,7 @@ internal sealed class PurgeTally
     private int _deliveries;
     private int _read;
     private int _deleted;
+    private int _stopped;
 
     public void Read(int entities) => Interlocked.Add(ref _read, entities);
 
@@ -45,8 +50,17 @@ internal sealed class PurgeTally
         Interlocked.Add(ref _deliveries, deliveries);
     }
 
+    public void StoppedTokensDeleted(int tokens)
+    {
+        Interlocked.Add(ref _stopped, tokens);
+        Deleted(tokens);
+    }
+
     public void Deleted(int entities) => Interlocked.Add(ref _deleted, entities);
 
     public PurgeReport ToReport(DateTimeOffset at) =>
-        new(at, Volatile.Read(ref _tokens), Volatile.Read(ref _jobs), Volatile.Read(ref _deliveries), Volatile.Read(ref _read), Volatile.Read(ref _deleted));
+        new(at, Volatile.Read(ref _tokens), Volatile.Read(ref _jobs), Volatile.Read(ref _deliveries), Volatile.Read(ref _read), Volatile.Read(ref _deleted))
+        {
+            StoppedTokensDeleted = Volatile.Read(ref _stopped),
+        };
 }

@@ -31,6 +31,16 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
         return SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, cancellationToken);
     }
 
+    /// <summary>
+    /// Sends with a recurring token (<c>notification_messages_token</c>): not spent by the send, but Meta refuses
+    /// another message with it within its interval (<see cref="SendStatus.TooSoon"/>) and once the user stopped it.
+    /// </summary>
+    public Task<SendResult> SendWithRecurringTokenAsync(string pageId, string token, JsonObject message, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(token);
+        return SendAsync(pageId, new JsonObject { ["notification_messages_token"] = token }, message, tokenSend: true, cancellationToken);
+    }
+
     /// <summary>Sends to a PSID inside the 24-hour window (the OTN request template, for one).</summary>
     public Task<SendResult> SendToUserAsync(string pageId, string psid, JsonObject message, CancellationToken cancellationToken = default)
     {

@@ -19,12 +19,22 @@ public static class SendErrorClassifier
     /// <summary>Subcodes of 100 that are about the token or the recipient rather than the message.</summary>
     private static readonly HashSet<int> RecipientSubcodesOf100 = [2018001];
 
+    /// <summary>Meta's 4/2018354: a recurring token was sent again within its interval (48 hours). About the token, not the Page's rate.</summary>
+    private const int RecurringTooSoonSubcode = 2018354;
+
+    /// <summary>Meta's 10/1893015: the user stopped notifications; for a recurring token, the token is stopped.</summary>
+    private const int StoppedNotificationsSubcode = 1893015;
+
+    /// <summary>The user stopped notifications (10/1893015): a recurring token that gets this answer is stopped.</summary>
+    public static bool IsStoppedNotifications(MetaError error) =>
+        error is { Code: 10, Subcode: StoppedNotificationsSubcode };
+
     /// <summary>Code 10 with a subcode saying the user is unavailable or stopped notifications (not the messaging window).</summary>
     internal static bool IsUnavailableUser(MetaError error) =>
         error.Code == 10 && error.Subcode is int s && UserUnavailableSubcodesOf10.Contains(s);
 
     /// <summary>Code 4: the app's own limit, across every Page; the whole app pauses.</summary>
-    public static bool IsAppThrottle(MetaError error) => error?.Code == AppLimitCode;
+    public static bool IsAppThrottle(MetaError error) => error?.Code == AppLimitCode && error.Subcode != RecurringTooSoonSubcode;
 
     /// <summary>
     /// A refusal that may be about the Page rather than one user: permission and window errors (10), missing
@@ -48,6 +58,8 @@ public static class SendErrorClassifier
 
     private static (SendStatus, string) StatusOf(MetaError error, bool tokenSend, string? metaMessage) => error.Code switch
     {
+        // Code 4 is otherwise the app's rate limit; with this subcode it is one recurring token's 48-hour rule.
+        4 when tokenSend && error.Subcode == RecurringTooSoonSubcode => (SendStatus.TooSoon, "a message was sent with this recurring token within Meta's interval"),
         // Code and subcode decide first: this 613 is about one user (asked already), not about the rate.
         613 when error.Subcode == RepeatedRequestSubcodeOf613 => (SendStatus.Failed, "a request on this topic was already sent to this user"),
         _ when error.HttpStatus == 429 => (SendStatus.Throttled, "rate limited"),

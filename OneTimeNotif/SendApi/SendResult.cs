@@ -18,6 +18,9 @@ public enum SendStatus
     /// <summary>The OTN token is used, expired or invalid (code 100, window errors on a token send): it is spent.</summary>
     TokenRejected,
 
+    /// <summary>A recurring token was sent within Meta's interval (4/2018354): nothing was sent; the token may go again later.</summary>
+    TooSoon,
+
     /// <summary>The user cannot be reached (551, 10/2018108, 10/1893015): recorded, the token is not spent.</summary>
     UserUnavailable,
 

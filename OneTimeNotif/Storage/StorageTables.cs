@@ -12,6 +12,7 @@ public sealed class StorageTables(TableServiceClient service)
     public const string SendBudgetTableName = "OtnSendBudget";
     public const string UsersTableName = "OtnUsers";
     public const string DataDeletionsTableName = "OtnDataDeletions";
+    public const string RecurringDaysTableName = "OtnRecurringTokenDays";
 
     private volatile bool _created;
 
@@ -35,6 +36,9 @@ public sealed class StorageTables(TableServiceClient service)
     /// <summary>Meta's data-deletion requests: confirmation code, times and counts, for the status page.</summary>
     public TableClient DataDeletions { get; } = service.GetTableClient(DataDeletionsTableName);
 
+    /// <summary>Recurring tokens by the day they expire or were stopped, so the purge reads only what may be due.</summary>
+    public TableClient RecurringDays { get; } = service.GetTableClient(RecurringDaysTableName);
+
     public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         if (_created)
@@ -50,6 +54,7 @@ public sealed class StorageTables(TableServiceClient service)
         await SendBudget.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Users.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await DataDeletions.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await RecurringDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         _created = true;
     }
 

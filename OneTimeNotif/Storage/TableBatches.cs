@@ -111,14 +111,14 @@ public sealed class TableBatches(StorageTables tables)
             };
             if (response.Status == 404)
             {
-                outcome.Unchanged();
+                outcome.Unchanged(null);
                 return;
             }
             outcome.Applied(1);
         }
         catch (RequestFailedException e) when (IsUnchanged(e, kind))
         {
-            outcome.Unchanged();
+            outcome.Unchanged(kind == TableTransactionActionType.Add ? entity : null);
         }
         catch (RequestFailedException e) when (StorageRefusal.IsAboutTheEntity(e))
         {
@@ -141,16 +141,25 @@ public sealed class TableBatches(StorageTables tables)
     private sealed class BatchTally
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<RefusedEntity> _refused = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<ITableEntity> _existing = new();
         private int _applied;
         private int _unchanged;
 
         public void Applied(int count) => Interlocked.Add(ref _applied, count);
 
-        public void Unchanged() => Interlocked.Increment(ref _unchanged);
+        /// <param name="existing">For an add: the row asked for, which was found already stored.</param>
+        public void Unchanged(ITableEntity? existing)
+        {
+            Interlocked.Increment(ref _unchanged);
+            if (existing is not null)
+            {
+                _existing.Enqueue(existing);
+            }
+        }
 
         public void Refused(RefusedEntity entity) => _refused.Enqueue(entity);
 
-        public BatchOutcome ToOutcome() => new(Volatile.Read(ref _applied), Volatile.Read(ref _unchanged), [.. _refused]);
+        public BatchOutcome ToOutcome() => new(Volatile.Read(ref _applied), Volatile.Read(ref _unchanged), [.. _refused]) { Existing = [.. _existing] };
     }
 }
 
@@ -158,7 +167,11 @@ public sealed class TableBatches(StorageTables tables)
 /// <param name="Applied">Rows added, written or deleted by this call.</param>
 /// <param name="Unchanged">Rows already as asked: an add that found its row, a delete whose row was gone.</param>
 /// <param name="Refused">Rows storage will never take as they are (a property too large, an invalid value).</param>
-public sealed record BatchOutcome(int Applied, int Unchanged, IReadOnlyList<RefusedEntity> Refused);
+public sealed record BatchOutcome(int Applied, int Unchanged, IReadOnlyList<RefusedEntity> Refused)
+{
+    /// <summary>For adds: the rows asked for that were found already stored (the caller may have more to say to them).</summary>
+    public IReadOnlyList<ITableEntity> Existing { get; init; } = [];
+}
 
 /// <summary>A row storage refused, with its answer (the status and error code name the reason; no property value).</summary>
 public sealed record RefusedEntity(ITableEntity Entity, int Status, string? ErrorCode);

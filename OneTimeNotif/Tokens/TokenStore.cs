@@ -29,21 +29,26 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
         }
         var storable = optIns.Where(FitsStorage).ToList();
         var (kept, erased) = await users.WithoutErasedAsync(storable, cancellationToken).ConfigureAwait(false);
-        var entities = kept.Select(TokenEntity.From).DistinctBy(e => (e.PartitionKey, e.RowKey)).ToList();
+        var entities = LatestPerToken(kept.Select(TokenEntity.From));
 
         // The indexes first: a token whose expiry row is missing would never be purged, and one missing from the user
         // index could never be erased, while an index row whose token write failed is only a row skipped.
         await Task.WhenAll(
-            batches.UpsertAsync(tables.Expiries, entities.Select(TokenExpiryEntity.For), cancellationToken),
+            batches.UpsertAsync(tables.Expiries, entities.Where(e => !e.IsRecurring).Select(TokenExpiryEntity.For), cancellationToken),
+            batches.UpsertAsync(tables.RecurringDays, entities.Where(e => e.IsRecurring).SelectMany(RecurringTokenDayEntity.RowsFor), cancellationToken),
             users.RecordTopicsAsync(entities.Select(e => (e.PageId, e.Psid, e.PartitionKey)), cancellationToken)).ConfigureAwait(false);
         var added = await batches.AddAsync(tables.Tokens, entities, cancellationToken).ConfigureAwait(false);
         foreach (var refused in added.Refused)
         {
             LogRefused(logger, ((TokenEntity)refused.Entity).PageId, refused.Status, refused.ErrorCode);
         }
+        // An OTN opt-in is stored once and never changed (a re-delivery cannot revive a spent token); a recurring
+        // token's later stop or resume changes the row that exists.
+        var changed = await ApplyRecurringEventsAsync(added.Existing.Cast<TokenEntity>().Where(e => e.IsRecurring), cancellationToken).ConfigureAwait(false);
 
-        var result = new SaveResult(added.Applied, added.Unchanged, optIns.Count - storable.Count + added.Refused.Count, erased);
-        LogSaved(logger, result.Stored, result.AlreadyStored, result.Unusable, result.Erased);
+        var result = new SaveResult(
+            added.Applied + changed.Added, added.Unchanged - changed.Added - changed.Changed, optIns.Count - storable.Count + added.Refused.Count, erased, changed.Changed);
+        LogSaved(logger, result.Stored, result.AlreadyStored, result.Unusable, result.Erased, result.Changed);
         return result;
     }
 
@@ -178,8 +183,8 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Debug,
-        Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored, {Unusable} unusable, {Erased} of erased users skipped")]
-    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored, int unusable, int erased);
+        Message = "Saved opt-in tokens: {Stored} new, {AlreadyStored} already stored, {Unusable} unusable, {Erased} of erased users skipped, {Changed} recurring tokens stopped or resumed")]
+    private static partial void LogSaved(ILogger logger, int stored, int alreadyStored, int unusable, int erased, int changed);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning,
         Message = "OTN opt-in on Page {PageId} skipped as unusable: its {Field} is longer than the {MaxChars} characters a table property holds")]

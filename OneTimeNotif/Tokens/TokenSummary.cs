@@ -13,8 +13,25 @@ public sealed record TokenSummary(
     DateTimeOffset? SpentAt,
     string? BoundJobId)
 {
-    /// <summary>Unspent and unexpired: Meta would still accept it.</summary>
-    public bool IsLiveAt(DateTimeOffset now) => TokenLifetime.IsLive(SpentAt, ExpiresAt, now);
+    public TokenKind Kind { get; init; }
+
+    /// <summary>Recurring: the user stopped notifications on this token.</summary>
+    public bool Stopped { get; init; }
+
+    /// <summary>Recurring: when the user last stopped the token.</summary>
+    public DateTimeOffset? StoppedAt { get; init; }
+
+    /// <summary>Recurring: when a message was last sent with this token.</summary>
+    public DateTimeOffset? LastSentAt { get; init; }
+
+    /// <summary>Unspent, unexpired and not stopped: Meta would still accept it.</summary>
+    public bool IsLiveAt(DateTimeOffset now) => TokenLifetime.IsLive(SpentAt, ExpiresAt, Stopped, now);
+
+    /// <summary>A live recurring token sent less than <paramref name="interval"/> ago: Meta refuses another message with it until then.</summary>
+    public bool IsCoolingDownAt(DateTimeOffset now, TimeSpan interval) => IsLiveAt(now) && LastSentAt is { } sent && now < sent + interval;
+
+    /// <summary>A stopped recurring token that has not expired: kept, because the user may resume it.</summary>
+    public bool IsStoppedAt(DateTimeOffset now) => Stopped && SpentAt is null && ExpiresAt > now;
 }
 
 /// <summary>

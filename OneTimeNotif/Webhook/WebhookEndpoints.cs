@@ -51,7 +51,7 @@ public static class WebhookEndpoints
         CancellationToken cancellationToken)
     {
         var maxBytes = options.Value.MaxBodyBytes;
-        var body = await RequestBody.ReadAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
+        var body = await RequestBody.ReadAsync(request, maxBytes, cancellationToken, options.Value.BodyTimeout).ConfigureAwait(false);
         if (body is null)
         {
             WebhookLog.TooLarge(logger, maxBytes);

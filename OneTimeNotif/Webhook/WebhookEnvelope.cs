@@ -5,13 +5,17 @@ using OneTimeNotif.Tokens;
 namespace OneTimeNotif.Webhook;
 
 /// <summary>
-/// Reads Meta's webhook envelope (<c>{"object":"page","entry":[{"messaging":[...]}]}</c>) and picks out the OTN
-/// opt-ins. It is lenient about everything that is not an OTN opt-in: an unknown event kind or shape is counted
-/// and skipped, because a 4xx for one odd event would make Meta retry, and eventually disable, the whole webhook.
+/// Reads Meta's webhook envelope (<c>{"object":"page","entry":[{"messaging":[...]}]}</c>) and picks out the opt-ins:
+/// OTN (<c>one_time_notif_req</c>) and recurring (<c>notification_messages</c>, with their stop and resume events).
+/// It is lenient about everything else: an unknown event kind or shape is counted and skipped, because a 4xx for
+/// one odd event would make Meta retry, and eventually disable, the whole webhook.
 /// </summary>
 public static class WebhookEnvelope
 {
     public const string OneTimeNotifOptInType = "one_time_notif_req";
+    public const string RecurringOptInType = "notification_messages";
+    public const string StopStatus = "STOP_NOTIFICATIONS";
+    public const string ResumeStatus = "RESUME_NOTIFICATIONS";
 
     private static readonly JsonDocumentOptions Strict = new() { AllowTrailingCommas = false, MaxDepth = 64 };
 
@@ -89,13 +93,13 @@ public static class WebhookEnvelope
             || optin.ValueKind != JsonValueKind.Object
             || !optin.TryGetProperty("type", out var type)
             || type.ValueKind != JsonValueKind.String
-            || !type.ValueEquals(OneTimeNotifOptInType))
+            || !(type.ValueEquals(OneTimeNotifOptInType) || type.ValueEquals(RecurringOptInType)))
         {
             return EventKind.Other;
         }
         try
         {
-            return ReadOptInFields(item, optin, entry, receivedAt, out optIn);
+            return ReadOptInFields(item, optin, entry, receivedAt, type.ValueEquals(RecurringOptInType), out optIn);
         }
         catch (InvalidOperationException)
         {
@@ -105,19 +109,45 @@ public static class WebhookEnvelope
         }
     }
 
-    private static EventKind ReadOptInFields(JsonElement item, JsonElement optin, JsonElement entry, DateTimeOffset receivedAt, out OptIn? optIn)
+    private static EventKind ReadOptInFields(JsonElement item, JsonElement optin, JsonElement entry, DateTimeOffset receivedAt, bool recurring, out OptIn? optIn)
     {
         optIn = null;
-        var token = String(optin, "one_time_notif_token");
+        var token = String(optin, recurring ? "notification_messages_token" : "one_time_notif_token");
         var psid = Id(item, "sender");
         var pageId = Id(item, "recipient") ?? String(entry, "id");
         if (string.IsNullOrEmpty(token) || !MetaId.IsValid(psid) || !MetaId.IsValid(pageId))
         {
             return EventKind.UnusableOptIn;
         }
+        // For a recurring token the event's time also orders its stops and resumes, which Meta delivers in no set order.
         var optedInAt = Milliseconds(item, "timestamp") ?? Milliseconds(entry, "time") ?? receivedAt;
-        optIn = new OptIn(pageId!, psid!, String(optin, "payload") ?? "", token, optedInAt);
+        RecurringOptIn? details = null;
+        if (recurring && !TryReadRecurring(optin, optedInAt, out details))
+        {
+            return EventKind.UnusableOptIn;
+        }
+        optIn = new OptIn(pageId!, psid!, String(optin, "payload") ?? "", token, optedInAt, details);
         return EventKind.OptIn;
+    }
+
+    /// <summary>A <c>notification_messages</c> event's own fields; false for a status this service does not know.</summary>
+    private static bool TryReadRecurring(JsonElement optin, DateTimeOffset eventAt, out RecurringOptIn? details)
+    {
+        details = null;
+        RecurringChange? change = String(optin, "notification_messages_status") switch
+        {
+            null => RecurringChange.OptIn,
+            StopStatus => RecurringChange.Stop,
+            ResumeStatus => RecurringChange.Resume,
+            _ => null,
+        };
+        if (change is null)
+        {
+            return false;
+        }
+        var expiresAt = RecurringExpiry.FromMeta(Milliseconds(optin, "token_expiry_timestamp"), eventAt);
+        details = new RecurringOptIn(change.Value, expiresAt, String(optin, "title"), String(optin, "notification_messages_timezone"), String(optin, "user_token_status"));
+        return true;
     }
 
     private static string? Id(JsonElement item, string party) =>

@@ -6,8 +6,8 @@ namespace OneTimeNotif.Webhook;
 internal static partial class WebhookLog
 {
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
-        Message = "Webhook POST: {OptIns} OTN opt-ins ({Stored} new, {AlreadyStored} already stored), {Ignored} other events ignored")]
-    public static partial void Received(ILogger logger, int optIns, int stored, int alreadyStored, int ignored);
+        Message = "Webhook POST: {OptIns} opt-ins ({Stored} new, {AlreadyStored} already stored, {Changed} recurring tokens stopped or resumed), {Ignored} other events ignored")]
+    public static partial void Received(ILogger logger, int optIns, int stored, int alreadyStored, int changed, int ignored);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Webhook POST rejected: no signature header")]
     public static partial void SignatureMissing(ILogger logger);

@@ -10,4 +10,11 @@ public sealed class WebhookOptions
     /// 1 MiB default leaves ample room while keeping a hostile body from filling memory.
     /// </summary>
     public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// How long the whole body may take to arrive; past it the request ends with 408. Meta sends a body at once and
+    /// expects an answer within 20 seconds, so a body still arriving after 10 is a slow sender holding a request open
+    /// (Kestrel's minimum data rate alone lets a 1 MiB body take over an hour).
+    /// </summary>
+    public TimeSpan BodyTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -32,7 +32,7 @@ public sealed class WebhookReceiver(WebhookSignature signature, TokenStore store
         try
         {
             var saved = await store.SaveAsync(batch.OptIns, cancellationToken).ConfigureAwait(false);
-            WebhookLog.Received(logger, batch.OptIns.Count, saved.Stored, saved.AlreadyStored, batch.Ignored);
+            WebhookLog.Received(logger, batch.OptIns.Count, saved.Stored, saved.AlreadyStored, saved.Changed, batch.Ignored);
             return new WebhookOutcome(WebhookStatus.Accepted, null, saved);
         }
         catch (Exception exception) when (StorageFailure.IsStorageFault(exception))

@@ -1,0 +1,113 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using OneTimeNotif.Storage;
+
+namespace OneTimeNotif.Tokens;
+
+/// <summary>
+/// Recurring tokens' state: Meta sends an opt-in, and later stop and resume events for the same token, in no
+/// guaranteed order and sometimes twice. Each event carries its time; the stored state is the latest event's, so
+/// any order of delivery ends in the same state (docs/storage.md).
+/// </summary>
+public sealed partial class TokenStore
+{
+    /// <summary>Another writer changing the same token between our read and write is rare; a few re-reads settle it.</summary>
+    private const int MaxStateAttempts = 4;
+
+    /// <summary>
+    /// One row per token: OTN duplicates in a batch are the same opt-in; of a recurring token's events in one batch,
+    /// the one that decides its state (the latest; a stop on a tie) is the one written.
+    /// </summary>
+    private static List<TokenEntity> LatestPerToken(IEnumerable<TokenEntity> entities) =>
+    [
+        .. entities.GroupBy(e => (e.PartitionKey, e.RowKey)).Select(g => g.Aggregate((kept, next) =>
+            kept.IsRecurring && next.IsRecurring && kept.IsSupersededBy(next.StatusAt!.Value, next.Stopped) ? next : kept)),
+    ];
+
+    /// <summary>Applies recurring events to the tokens that were already stored; returns how many were added again (purged meanwhile) or changed.</summary>
+    private async Task<(int Added, int Changed)> ApplyRecurringEventsAsync(IEnumerable<TokenEntity> existing, CancellationToken cancellationToken)
+    {
+        int added = 0, changed = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(existing, parallel, async (received, ct) =>
+        {
+            switch (await ApplyRecurringEventAsync(received, ct).ConfigureAwait(false))
+            {
+                case TokenWrite.Added: Interlocked.Increment(ref added); break;
+                case TokenWrite.Changed: Interlocked.Increment(ref changed); break;
+            }
+        }).ConfigureAwait(false);
+        return (added, changed);
+    }
+
+    private enum TokenWrite { Added, Existed, Changed }
+
+    /// <summary>
+    /// Applies a recurring event to its stored token when the event is later than the one the state comes from.
+    /// The event's index rows are already written (<see cref="SaveAsync"/>); an index row for an event
+    /// that lost is harmless, because the purge reads the token before deleting it.
+    /// </summary>
+    private async Task<TokenWrite> ApplyRecurringEventAsync(TokenEntity received, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = (await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(received.PartitionKey, received.RowKey, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+            if (stored is null)
+            {
+                // Deleted since the add failed (the purge): this event makes the token again.
+                try
+                {
+                    await tables.Tokens.AddEntityAsync(received, cancellationToken).ConfigureAwait(false);
+                    return TokenWrite.Added;
+                }
+                catch (RequestFailedException e) when (e.Status == 409 && attempt < MaxStateAttempts)
+                {
+                    continue;
+                }
+            }
+            if (!stored.IsRecurring || !stored.IsSupersededBy(received.StatusAt!.Value, received.Stopped))
+            {
+                return TokenWrite.Existed;
+            }
+            try
+            {
+                await tables.Tokens.UpdateEntityAsync(StateOf(received), stored.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+                LogRecurringState(logger, received.PageId, received.Stopped ? "stopped" : "live", received.StatusAt!.Value);
+                return TokenWrite.Changed;
+            }
+            catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxStateAttempts)
+            {
+                // Another event for this token was applied meanwhile: decide again against what it wrote.
+            }
+        }
+    }
+
+    /// <summary>What an event decides about a token: stopped or not, since when, and what Meta last said of it.</summary>
+    private static TableEntity StateOf(TokenEntity received)
+    {
+        var state = new TableEntity(received.PartitionKey, received.RowKey)
+        {
+            [nameof(TokenEntity.Stopped)] = received.Stopped,
+            [nameof(TokenEntity.StatusAt)] = received.StatusAt,
+            [nameof(TokenEntity.ExpiresAt)] = received.ExpiresAt,
+        };
+        // A merge cannot clear a property, and need not: StoppedAt only counts while Stopped is set.
+        Set(state, nameof(TokenEntity.StoppedAt), received.StoppedAt);
+        Set(state, nameof(TokenEntity.UserTokenStatus), received.UserTokenStatus);
+        Set(state, nameof(TokenEntity.Title), received.Title);
+        Set(state, nameof(TokenEntity.Timezone), received.Timezone);
+        return state;
+    }
+
+    private static void Set(TableEntity entity, string name, object? value)
+    {
+        if (value is not null)
+        {
+            entity[name] = value;
+        }
+    }
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Recurring token on Page {PageId} is now {State} (event of {EventAt})")]
+    private static partial void LogRecurringState(ILogger logger, string pageId, string state, DateTimeOffset eventAt);
+}
