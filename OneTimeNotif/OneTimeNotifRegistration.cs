@@ -77,6 +77,7 @@ public static class OneTimeNotifRegistration
         services.AddOptions<FollowUpOptions>().Bind(configuration.GetSection(FollowUpOptions.SectionName))
             .Validate(o => o.SegmentSize is > 0 and <= 1000, "FollowUps__SegmentSize must be between 1 and 1000 (a Table Storage page).")
             .Validate(o => o.SendConcurrency > 0, "FollowUps__SendConcurrency must be positive.")
+            .Validate(o => o.DeliveryTimeBudget > TimeSpan.Zero, "FollowUps__DeliveryTimeBudget must be positive (days.hh:mm:ss).")
             .ValidateOnStart();
         services.AddSingleton<FollowUpQueueClient>();
         services.AddSingleton<FollowUpJobs>();

@@ -32,4 +32,23 @@ public sealed class ThrottledFollowUpTests(AzuriteFixture storage) : IClassFixtu
         Assert.Equal(tokens.Values.Order(), fake.Deliveries.Select(d => d.Token!).Order());
         Assert.Equal(15, fake.Throttled);
     }
+
+    [Fact]
+    public async Task APageWhoseRealLimitIsLowerThanConfiguredConvergesWithFewRefusedCalls()
+    {
+        const int users = 150;
+        var page = NewId();
+        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
+        fake.LimitPage(page, 15);
+        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(fake, page));
+        var tokens = await app.OptInAsync(page, "P", Enumerable.Range(0, users).Select(_ => NewId()));
+
+        var jobId = Jobs.NewJobId();
+        (await app.SubmitFollowUpAsync(Jobs.Json(jobId, page, "P"))).EnsureSuccessStatusCode();
+        var status = await app.WaitForJobAsync(jobId, TimeSpan.FromSeconds(60));
+
+        Assert.Equal((JobState.Completed, users), (status.State, status.Sent));
+        Assert.True(fake.Throttled <= users / 10, $"{fake.Throttled} refused calls for {users} deliveries");
+        Assert.Equal(tokens.Values.Order(), fake.Deliveries.Select(d => d.Token!).Order());
+    }
 }

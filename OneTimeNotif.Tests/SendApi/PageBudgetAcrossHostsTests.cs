@@ -44,4 +44,40 @@ public sealed class PageBudgetAcrossHostsTests(AzuriteFixture storage) : IClassF
             }
         }
     }
+
+    [Fact]
+    public async Task ABlockMetaNamesPausesEveryHostAndDeliveryResumesAfterIt()
+    {
+        const int recipients = 160;
+        var page = NewId();
+        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
+        fake.Latency = TimeSpan.FromMilliseconds(10);
+        var environment = HostProcesses.Environment(storage.Azurite, fake, page, new Dictionary<string, string> { ["FollowUps__SegmentSize"] = "20" });
+        var hosts = await HostProcesses.StartAsync(2, environment);
+        try
+        {
+            using var client = HostProcesses.Client(hosts[0]);
+            var tokens = await HostProcesses.OptInAsync(client, page, "P", recipients);
+            await HostProcesses.SubmitAsync(client, Jobs.Json("blocked", page, "P"));
+            await HostProcesses.WaitUntilAsync(() => fake.Deliveries.Count >= 40, TimeSpan.FromSeconds(60));
+
+            fake.BlockPage(page, TimeSpan.FromSeconds(4));
+            await HostProcesses.WaitUntilAsync(() => fake.Deliveries.Count >= recipients, TimeSpan.FromSeconds(60));
+
+            var firstRefusal = fake.CallLog.First(c => c.Throttled).At;
+            var blockEnd = fake.BlockedUntil(page)!.Value;
+            // Calls already on their way when the first 80006 came back may still arrive; none after that.
+            var duringBlock = fake.CallLog.Where(c => c.At > firstRefusal + TimeSpan.FromSeconds(0.75) && c.At < blockEnd).ToList();
+            Assert.True(duringBlock.Count == 0, $"{duringBlock.Count} call(s) during the block, the first at {duringBlock.FirstOrDefault()?.At:HH:mm:ss.fff}; block {firstRefusal:HH:mm:ss.fff} to {blockEnd:HH:mm:ss.fff}");
+            Assert.Contains(fake.Deliveries, d => d.At > blockEnd);
+            Assert.Equal(tokens.Order(), fake.Deliveries.Select(d => d.Token!).Order());
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
 }

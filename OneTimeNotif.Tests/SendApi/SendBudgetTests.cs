@@ -60,11 +60,9 @@ public sealed class SendBudgetTests(AzuriteFixture storage) : IAsyncLifetime
         })));
 
         var times = granted.Order().ToList();
-        var busiestSecond = times.Max(first => times.Count(t => t >= first && t < first + TimeSpan.FromSeconds(1)));
-        // The schedule allows the rate plus one in any second; a loaded machine may return a wait a little late.
-        Assert.InRange(busiestSecond, Rate - 2, Rate + 3);
-        // Together they keep the Page busy: the first three seconds hold close to three seconds' worth of slots.
-        Assert.InRange(times.Count(t => t < TimeSpan.FromSeconds(3)), (int)(Rate * 2.5), (Rate * 3) + 1);
+        // Counted by when each wait returned, which a loaded machine delays: the per-second check is at the fake,
+        // in the host-process tests. Here, two instances in three seconds got three seconds' worth of slots, not six.
+        Assert.InRange(times.Count(t => t < TimeSpan.FromSeconds(3)), Rate * 2, (Rate * 3) + 1);
     }
 
     [Fact]
@@ -115,16 +113,18 @@ public sealed class SendBudgetTests(AzuriteFixture storage) : IAsyncLifetime
     public async Task AThrottleSoonAfterSendingStartsSetsTheRateJustUnderTheLimitItReveals()
     {
         var budget = NewInstance();
+        // Tables and connections first: the timed part is the sending alone.
+        await budget.AcquireAsync(NewId());
         var clock = Stopwatch.StartNew();
-        // At 20/s, Meta refusing after 0.7 s says its limit is about 14/s.
-        while (clock.Elapsed < TimeSpan.FromSeconds(0.7))
+        // At 20/s, Meta refusing after half a second says its limit is about 10/s: far under the 10 % step down.
+        while (clock.Elapsed < TimeSpan.FromSeconds(0.5))
         {
             await budget.AcquireAsync(_page);
         }
 
         await budget.ObserveAsync(_page, new SendResult(SendStatus.Throttled, Error: new MetaError(400, 613, null, null, null)), MetaUsage.None);
 
-        Assert.InRange(budget.CurrentRate(_page), 12, 15);
+        Assert.InRange(budget.CurrentRate(_page), Rate * SendBudget.MaxDecrease, Rate * 0.8);
     }
 
     [Fact]

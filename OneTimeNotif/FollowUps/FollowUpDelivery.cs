@@ -19,7 +19,11 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
 
     /// <param name="userTokens">The user's token rows in the topic, as last read; refreshed here when stale.</param>
     /// <param name="finalAttempt">Transient failures count as failed instead of asking for a retry.</param>
-    internal async Task<UserOutcome> DeliverAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, bool finalAttempt, CancellationToken cancellationToken)
+    /// <param name="probation">
+    /// No send of the segment has succeeded yet: a refusal that may be about the Page rather than this user is held
+    /// (<see cref="UserOutcomeKind.Held"/>), neither spent nor recorded, for the <see cref="PageRefusalBreaker"/>.
+    /// </param>
+    internal async Task<UserOutcome> DeliverAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, bool finalAttempt, bool probation, CancellationToken cancellationToken)
     {
         var binding = await BindAsync(job, psid, userTokens, cancellationToken).ConfigureAwait(false);
         if (binding is null)
@@ -41,7 +45,41 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
         }
 
         var result = await sendApi.SendWithTokenAsync(job.PageId, token.Token, job.Message, cancellationToken).ConfigureAwait(false);
+        if (probation && result.Status == SendStatus.TokenRejected && result.MayConcernThePage)
+        {
+            return UserOutcome.HeldRefusal(new HeldRefusal(delivery, token, result));
+        }
         return await RecordAsync(delivery, token, result, finalAttempt, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A held refusal turned out to be this user's (another send of the job succeeded): recorded as it came.</summary>
+    internal Task<UserOutcome> RecordHeldAsync(HeldRefusal held, CancellationToken cancellationToken) =>
+        RecordAsync(held.Delivery, held.Token, held.Result, finalAttempt: false, cancellationToken);
+
+    /// <summary>
+    /// Ends a binding whose send Meta refused for a reason that is not the user's: the delivery record goes and the
+    /// token is free again, for this job when it resumes and for any other job meanwhile. A binding another worker
+    /// finished meanwhile (sent, say) is left as it is.
+    /// </summary>
+    internal async Task ReleaseAsync(DeliveryEntity delivery, TokenEntity token, CancellationToken cancellationToken)
+    {
+        if (await OpenBindingETagAsync(delivery, cancellationToken).ConfigureAwait(false) is not { } open)
+        {
+            return;
+        }
+        try
+        {
+            await Tokens.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Delete, delivery, open),
+                    new TableTransactionAction(TableTransactionActionType.UpdateMerge, TokenChange(token, spend: false, time.GetUtcNow()), ETag.All),
+                ],
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
+        {
+            // Another worker finished this (job, user) between the read and the write: its outcome stands.
+        }
     }
 
     private async Task<UserOutcome> RecordAsync(DeliveryEntity delivery, TokenEntity token, SendResult result, bool finalAttempt, CancellationToken cancellationToken)
@@ -65,6 +103,8 @@ public sealed class FollowUpDelivery(StorageTables tables, TokenStore tokenStore
             case SendStatus.Transient when !finalAttempt:
                 return UserOutcome.Retry(result.Reason);
             case SendStatus.ConfigurationFault or SendStatus.MessageRejected:
+                // Meta refused the call itself, so the token was not used: free it, the job stops.
+                await ReleaseAsync(delivery, token, cancellationToken).ConfigureAwait(false);
                 return UserOutcome.Stop(result.Reason);
             default:
                 await FinishAsync(delivery, token, DeliveryState.Failed, null, result.Reason, spend: false, cancellationToken).ConfigureAwait(false);
@@ -235,6 +275,11 @@ internal sealed record UserOutcome(UserOutcomeKind Kind, string? State = null, s
     public TimeSpan? ThrottledFor { get; init; }
 
     public static UserOutcome Stop(string? reason) => new(UserOutcomeKind.Stop, Reason: reason);
+
+    public static UserOutcome HeldRefusal(HeldRefusal held) => new(UserOutcomeKind.Held) { Held = held };
+
+    /// <summary>For <see cref="UserOutcomeKind.Held"/>: the binding and Meta's answer, until the breaker decides.</summary>
+    public HeldRefusal? Held { get; init; }
 }
 
 internal enum UserOutcomeKind
@@ -252,4 +297,10 @@ internal enum UserOutcomeKind
 
     /// <summary>A configuration fault or a refused message: the job stops before spending more tokens.</summary>
     Stop,
+
+    /// <summary>Refused with a code that may be about the Page, before any send of the segment succeeded: not recorded yet.</summary>
+    Held,
 }
+
+/// <summary>A refusal held while the segment's first sends decide whether it is about the Page or about this user.</summary>
+internal sealed record HeldRefusal(DeliveryEntity Delivery, TokenEntity Token, SendResult Result);

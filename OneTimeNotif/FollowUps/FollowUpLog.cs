@@ -26,4 +26,10 @@ internal static partial class FollowUpLog
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Debug, Message = "Follow-up job {JobId}: a user finished as {State}")]
     public static partial void UserFinished(ILogger logger, string jobId, string state);
+
+    [LoggerMessage(EventId = 5030, Level = LogLevel.Debug, Message = "Follow-up message handled in {ElapsedMs:0.0} ms")]
+    public static partial void MessageHandled(ILogger logger, double elapsedMs);
+
+    [LoggerMessage(EventId = 5031, Level = LogLevel.Debug, Message = "Follow-up segment message sent to the queue, visible in {Delay}")]
+    public static partial void SegmentEnqueued(ILogger logger, TimeSpan delay);
 }

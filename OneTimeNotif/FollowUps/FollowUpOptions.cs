@@ -20,6 +20,9 @@ public sealed class FollowUpOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>After this many retries, users still throttled or failing are recorded as failed and their tokens released.</summary>
+    /// <summary>After this many retries, users still failing (HTTP 5xx, network) are recorded as failed and their tokens released. Throttling counts no retry.</summary>
     public int MaxRetries { get; set; } = 12;
+
+    /// <summary>How long throttled users of a job are retried, from when the job was recorded; then the job stops (resumable).</summary>
+    public TimeSpan DeliveryTimeBudget { get; set; } = TimeSpan.FromDays(1);
 }

@@ -16,13 +16,33 @@ public sealed class FollowUpProcessor(
     FollowUpDelivery delivery,
     TokenStore tokenStore,
     UserIndex users,
+    SendApi.SendBudget budget,
+    TimeProvider time,
     IOptions<FollowUpOptions> options,
     ILogger<FollowUpProcessor> logger)
 {
+    /// <summary>How long before a segment runs out of users its successor becomes visible: reading it takes a moment.</summary>
+    private static readonly TimeSpan SegmentLead = TimeSpan.FromSeconds(2);
+
     /// <param name="dequeueCount">How many times the queue has handed out this message (1 the first time).</param>
     public async Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messageText);
+        // What a message costs in handler time (function-seconds on Flex Consumption), for the benchmark and operators.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await HandleAsync(messageText, dequeueCount, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            FollowUpLog.MessageHandled(logger, elapsed);
+        }
+    }
+
+    private async Task HandleAsync(string messageText, long dequeueCount, CancellationToken cancellationToken)
+    {
         if (!FollowUpWork.TryParse(messageText, out var work, out var error))
         {
             // A message that cannot be read will never succeed: park it now instead of retrying it five times.
@@ -111,13 +131,15 @@ public sealed class FollowUpProcessor(
         var (users, next) = await ReadSegmentAsync(work, settings.SegmentSize, cancellationToken).ConfigureAwait(false);
         if (next is not null && !await jobs.WasSegmentEnqueuedAsync(work.Job.JobId, next, cancellationToken).ConfigureAwait(false))
         {
-            // The next segment goes out before this one is served, so a large fan-out proceeds in parallel
-            // across workers instead of in one long invocation.
-            await queue.EnqueueSegmentAsync(new FollowUpWork(work.Job, next, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            // The next segment goes out before this one is served, so no invocation is long and a crash loses
+            // nothing; it becomes visible when this one is about to run out of users at the Page's rate.
+            await queue.EnqueueSegmentAsync(new FollowUpWork(work.Job, next, 0), NextSegmentDelay(work.Job.PageId, users.Count), cancellationToken).ConfigureAwait(false);
             await jobs.RecordSegmentAsync(work.Job.JobId, next, done: false, last: false, cancellationToken).ConfigureAwait(false);
         }
 
-        var outcomes = await DeliverAllAsync(work, users, settings, cancellationToken).ConfigureAwait(false);
+        var breaker = new PageRefusalBreaker();
+        var outcomes = await DeliverAllAsync(work, users, settings, breaker, cancellationToken).ConfigureAwait(false);
+        outcomes = await SettleHeldRefusalsAsync(work.Job, outcomes, breaker, cancellationToken).ConfigureAwait(false);
         var stop = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Stop);
         var retry = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Retry);
         var sent = outcomes.Count(o => o.State == DeliveryState.Sent);
@@ -140,7 +162,7 @@ public sealed class FollowUpProcessor(
         }
     }
 
-    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpWork work, List<(string Psid, List<TokenEntity> Tokens)> users, FollowUpOptions settings, CancellationToken cancellationToken)
+    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpWork work, List<(string Psid, List<TokenEntity> Tokens)> users, FollowUpOptions settings, PageRefusalBreaker breaker, CancellationToken cancellationToken)
     {
         var outcomes = new System.Collections.Concurrent.ConcurrentBag<UserOutcome>();
         var finalAttempt = work.Retry >= settings.MaxRetries;
@@ -155,8 +177,12 @@ public sealed class FollowUpProcessor(
                 outcomes.Add(UserOutcome.HeldBackForRetry);
                 return;
             }
-            var outcome = await DeliverOneAsync(work.Job, user.Psid, user.Tokens, finalAttempt, ct).ConfigureAwait(false);
-            if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop)
+            var outcome = await DeliverOneAsync(work.Job, user.Psid, user.Tokens, finalAttempt, breaker.Probation, ct).ConfigureAwait(false);
+            if (outcome.State == DeliveryState.Sent)
+            {
+                breaker.Sent();
+            }
+            if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop || (outcome.Held is { } held && breaker.Hold(held)))
             {
                 Volatile.Write(ref holdBack, true);
             }
@@ -166,16 +192,69 @@ public sealed class FollowUpProcessor(
     }
 
     /// <summary>A user whose storage calls are throttled waits for the segment's retry, as one whose send was throttled.</summary>
-    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, string psid, List<TokenEntity> tokens, bool finalAttempt, CancellationToken cancellationToken)
+    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, string psid, List<TokenEntity> tokens, bool finalAttempt, bool probation, CancellationToken cancellationToken)
     {
         try
         {
-            return await delivery.DeliverAsync(job, psid, tokens, finalAttempt, cancellationToken).ConfigureAwait(false);
+            return await delivery.DeliverAsync(job, psid, tokens, finalAttempt, probation, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (StorageRefusal.IsThrottling(e))
         {
             return UserOutcome.Retry("storage is throttling (503 ServerBusy or 500 OperationTimedOut)");
         }
+    }
+
+    /// <summary>
+    /// Decides the held refusals (see <see cref="PageRefusalBreaker"/>): the job stops and their tokens are released
+    /// when the breaker tripped; otherwise they were the users' own and are recorded as they came.
+    /// </summary>
+    private async Task<List<UserOutcome>> SettleHeldRefusalsAsync(FollowUpJob job, List<UserOutcome> outcomes, PageRefusalBreaker breaker, CancellationToken cancellationToken)
+    {
+        var held = breaker.Held;
+        if (held.Count == 0)
+        {
+            return outcomes;
+        }
+        var tried = outcomes.Count(o => o.Kind is UserOutcomeKind.Finished or UserOutcomeKind.Held or UserOutcomeKind.Stop || (o.Kind == UserOutcomeKind.Retry && !o.HeldBack));
+        var settled = outcomes.Where(o => o.Kind != UserOutcomeKind.Held).ToList();
+        if (breaker.IsTripped(tried))
+        {
+            foreach (var refusal in held)
+            {
+                await delivery.ReleaseAsync(refusal.Delivery, refusal.Token, cancellationToken).ConfigureAwait(false);
+            }
+            settled.Add(UserOutcome.Stop(breaker.Reason(job.PageId)));
+            return settled;
+        }
+        if (breaker.Probation && settled.Any(o => o.Kind == UserOutcomeKind.Retry))
+        {
+            // Undecided, and the segment goes again anyway: the held users stay bound and are sent again with it.
+            settled.AddRange(held.Select(_ => UserOutcome.HeldBackForRetry));
+            return settled;
+        }
+        foreach (var refusal in held)
+        {
+            settled.Add(await delivery.RecordHeldAsync(refusal, cancellationToken).ConfigureAwait(false));
+        }
+        return settled;
+    }
+
+    /// <returns>The job's time budget when it has run out (counted from when the job was recorded); else null.</returns>
+    private async Task<TimeSpan?> JobTimeBudgetSpentAsync(FollowUpJob job, CancellationToken cancellationToken)
+    {
+        var budgetOfTime = options.Value.DeliveryTimeBudget;
+        var recorded = await jobs.FindAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+        return recorded is not null && time.GetUtcNow() - recorded.CreatedAt > budgetOfTime ? budgetOfTime : null;
+    }
+
+    /// <summary>
+    /// With one budget per Page, segments of a job served side by side only wait for each other: the next one becomes
+    /// visible when this one is about to run out of users at the Page's current rate, less a lead for reading it.
+    /// </summary>
+    private TimeSpan NextSegmentDelay(string pageId, int users)
+    {
+        var serving = TimeSpan.FromSeconds(users / Math.Max(1, budget.CurrentRate(pageId)));
+        return serving > SegmentLead ? serving - SegmentLead : TimeSpan.Zero;
     }
 
     private async Task PutBackAsync(FollowUpWork work, string? reason, CancellationToken cancellationToken)
@@ -218,6 +297,13 @@ public sealed class FollowUpProcessor(
         if (retries.Count == 0 || retries.Any(o => o.ThrottledFor is null))
         {
             await PutBackAsync(work, retries.FirstOrDefault()?.Reason, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (await JobTimeBudgetSpentAsync(work.Job, cancellationToken).ConfigureAwait(false) is { } spent)
+        {
+            var reason = $"The job's time budget ({spent}) ran out while Meta or the Page's send budget held users back; submit the job again to resume it.";
+            await jobs.TryChangeStateAsync(work.Job.JobId, JobState.Running, JobState.Stopped, reason, cancellationToken).ConfigureAwait(false);
+            FollowUpLog.Stopped(logger, work.Job.JobId, reason);
             return;
         }
         var delay = retries.Max(o => o.ThrottledFor!.Value);
