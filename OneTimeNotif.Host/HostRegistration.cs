@@ -3,9 +3,9 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Purge;
 using OneTimeNotif.Storage;
-using OneTimeNotif.Host.Queues;
 using OneTimeNotif.Host.Scheduling;
 using OneTimeNotif.Host.Security;
+using OneTimeNotif.Host.Triggers;
 
 namespace OneTimeNotif.Host;
 
@@ -30,12 +30,7 @@ internal static class HostRegistration
             .Validate(o => o.Key.Length >= 16, "Api__Key is required (at least 16 characters): the key services send in x-functions-key.")
             .ValidateOnStart();
         services.AddSingleton<ApiKeyFilter>();
-        services.AddOptions<QueueListenerOptions>().Bind(configuration.GetSection(QueueListenerOptions.SectionName))
-            .Validate(o => string.Equals(o.MessageEncoding, "none", StringComparison.OrdinalIgnoreCase),
-                "host.json extensions:queues:messageEncoding must be \"none\": follow-up jobs are plain UTF-8 JSON.")
-            .Validate(o => o.BatchSize is > 0 and <= 32 && o.MaxDequeueCount > 0, "host.json extensions:queues: batchSize 1-32 and maxDequeueCount > 0.")
-            .ValidateOnStart();
-        services.AddHostedService<FollowUpListener>();
+        services.AddWebJobsTriggers(configuration, typeof(FollowUpQueueTrigger));
         services.AddPurgeScheduler(configuration);
         services.AddServerLimits(configuration);
         return services;

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.FollowUps;
 using OneTimeNotif.Tests.Infrastructure;
 using OneTimeNotif.Webhook;
 using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
@@ -42,6 +44,26 @@ public sealed class StorageOutageTests
         Assert.All(refusals, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
         var stored = await app.GetTokensAsync(page, "P");
         Assert.Equal(batches.SelectMany(b => b).Select(o => o.Token).Order(), stored.Select(t => t.Token).Order());
+    }
+
+    [Fact]
+    public async Task TheQueueTriggerRidesOutAStorageOutageAndServesJobsOnceStorageIsBack()
+    {
+        await using var azurite = await Azurite.StartAsync(onDisk: true);
+        var page = NewId();
+        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
+        await using var app = new OneTimeNotifApplication(azurite, OneTimeNotifApplication.Serving(fake, page));
+        var tokens = await app.OptInAsync(page, "P", [NewId(), NewId()]);
+
+        await azurite.StopAsync();
+        // The listener meets the outage (it polls every 200 ms here) and backs off instead of stopping.
+        await app.WaitForLogAsync(eventId: 3, l => l.EventId.Name == "HandlingStorageException");
+        await azurite.RestartAsync();
+        var jobId = Jobs.NewJobId();
+        (await app.SubmitFollowUpAsync(Jobs.Json(jobId, page, "P"))).EnsureSuccessStatusCode();
+
+        Assert.Equal(JobState.Completed, (await app.WaitForJobAsync(jobId)).State);
+        Assert.Equal(tokens.Values.Order(), fake.Deliveries.Select(d => d.Token!).Order());
     }
 
     private static async Task SendLikeMetaAsync(OneTimeNotifApplication app, string body, ConcurrentBag<HttpStatusCode> refusals)

@@ -49,6 +49,8 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
                 .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key.Replace("__", ":", StringComparison.Ordinal), (string?)s.Value)))
                 .Build())
             .BuildServiceProvider();
+        // The queue exists before any service enqueues to it, as in a deployment.
+        await Queue.Queue.CreateIfNotExistsAsync();
         _host = await FunctionsHost.StartAsync(AppPath(), settings);
     }
 
@@ -133,21 +135,16 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
     public async Task<FollowUpStatus> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
     {
         using var client = CreateKeyedClient();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var response = await client.GetAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
-            var status = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FollowUpStatus>() : null;
-            if (status is { State: JobState.Completed or JobState.Stopped })
+        var status = await Poll.UntilAsync(
+            async () =>
             {
-                return status;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Job {jobId} did not finish ({response.StatusCode}, {status}):{Environment.NewLine}{string.Join(Environment.NewLine, Host.Output.TakeLast(40))}");
-            }
-            await Task.Delay(200);
-        }
+                var response = await client.GetAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FollowUpStatus>() : null;
+            },
+            status => status is { State: JobState.Completed or JobState.Stopped },
+            timeout ?? TimeSpan.FromSeconds(60),
+            status => $"job {jobId}: {status}{Environment.NewLine}{string.Join(Environment.NewLine, Host.Output.TakeLast(40))}");
+        return status!;
     }
 
     public async Task DisposeAsync()

@@ -17,13 +17,12 @@ public static class HostProcesses
     public static string HostDll => Path.Combine(AppContext.BaseDirectory, HostProcess.HostAssembly);
 
     /// <summary>The hosts' environment: the Page served through <paramref name="fake"/>, quick queue polling, warnings only.</summary>
-    public static Dictionary<string, string> Environment(Azurite storage, FakeSendApiServer fake, string page, IReadOnlyDictionary<string, string>? settings = null)
+    public static Dictionary<string, string> Environment(string storageConnectionString, FakeSendApiServer fake, string page, IReadOnlyDictionary<string, string>? settings = null)
     {
-        ArgumentNullException.ThrowIfNull(storage);
         ArgumentNullException.ThrowIfNull(fake);
         var environment = new Dictionary<string, string>
         {
-            ["OtnStorage"] = storage.ConnectionString,
+            ["OtnStorage"] = storageConnectionString,
             ["Messenger__AppSecret"] = OneTimeNotifApplication.AppSecret,
             ["Messenger__VerifyToken"] = OneTimeNotifApplication.VerifyToken,
             ["Messenger__GraphApiVersion"] = "v23.0",
@@ -31,8 +30,6 @@ public static class HostProcesses
             [$"Messenger__Pages__{page}__AccessToken"] = OneTimeNotifApplication.PageAccessToken,
             ["Api__Key"] = OneTimeNotifApplication.ApiKey,
             ["FollowUps__SegmentSize"] = "50",
-            // A killed host's messages come back when their lease runs out: keep it short for the tests.
-            ["extensions__queues__processingLease"] = "00:00:03",
             ["extensions__queues__maxPollingInterval"] = "00:00:00.500",
             ["Logging__LogLevel__Default"] = "Warning",
         };
@@ -82,19 +79,5 @@ public static class HostProcesses
     {
         ArgumentNullException.ThrowIfNull(host);
         return host.GetFromJsonAsync<FollowUpStatus>(new Uri($"/api/followups/{Uri.EscapeDataString(jobId)}", UriKind.Relative));
-    }
-
-    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), timeout);
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        ArgumentNullException.ThrowIfNull(condition);
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting");
-            await Task.Delay(100);
-        }
     }
 }

@@ -53,7 +53,6 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
             // Quick polling and retries keep the tests short; the semantics are the production ones.
             ["extensions:queues:maxPollingInterval"] = "00:00:00.200",
             ["extensions:queues:visibilityTimeout"] = "00:00:00",
-            ["extensions:queues:processingLease"] = "00:00:05",
             ["FollowUps:RetryDelay"] = "00:00:00.200",
             ["FollowUps:MaxRetryDelay"] = "00:00:01",
             // Every category at its most verbose, overriding appsettings.json and host.json, so the secret

@@ -16,7 +16,7 @@ public sealed class PageBudgetAcrossHostsTests(AzuriteFixture storage) : IClassF
         var page = NewId();
         await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
         fake.Latency = TimeSpan.FromMilliseconds(10);
-        var environment = HostProcesses.Environment(storage.Azurite, fake, page, new Dictionary<string, string>
+        var environment = HostProcesses.Environment(storage.Azurite.ConnectionString, fake, page, new Dictionary<string, string>
         {
             [$"Messenger__Pages__{page}__MessagesPerSecond"] = $"{rate}",
             // Small segments, so every host has some of the job at once.
@@ -29,7 +29,7 @@ public sealed class PageBudgetAcrossHostsTests(AzuriteFixture storage) : IClassF
             var tokens = await HostProcesses.OptInAsync(client, page, "P", recipients);
 
             await HostProcesses.SubmitAsync(client, Jobs.Json("three-hosts", page, "P"));
-            await HostProcesses.WaitUntilAsync(() => fake.Deliveries.Count >= recipients, TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => fake.Deliveries.Count >= recipients, TimeSpan.FromSeconds(60));
 
             var perSecond = fake.CallsPerSecond(page);
             Assert.All(perSecond, second => Assert.True(second.Calls <= rate * 1.05,
@@ -52,17 +52,17 @@ public sealed class PageBudgetAcrossHostsTests(AzuriteFixture storage) : IClassF
         var page = NewId();
         await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
         fake.Latency = TimeSpan.FromMilliseconds(10);
-        var environment = HostProcesses.Environment(storage.Azurite, fake, page, new Dictionary<string, string> { ["FollowUps__SegmentSize"] = "20" });
+        var environment = HostProcesses.Environment(storage.Azurite.ConnectionString, fake, page, new Dictionary<string, string> { ["FollowUps__SegmentSize"] = "20" });
         var hosts = await HostProcesses.StartAsync(2, environment);
         try
         {
             using var client = HostProcesses.Client(hosts[0]);
             var tokens = await HostProcesses.OptInAsync(client, page, "P", recipients);
             await HostProcesses.SubmitAsync(client, Jobs.Json("blocked", page, "P"));
-            await HostProcesses.WaitUntilAsync(() => fake.Deliveries.Count >= 40, TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => fake.Deliveries.Count >= 40, TimeSpan.FromSeconds(60));
 
             fake.BlockPage(page, TimeSpan.FromSeconds(4));
-            await HostProcesses.WaitUntilAsync(() => fake.Deliveries.Count >= recipients, TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => fake.Deliveries.Count >= recipients, TimeSpan.FromSeconds(60));
 
             var firstRefusal = fake.CallLog.First(c => c.Throttled).At;
             var blockEnd = fake.BlockedUntil(page)!.Value;

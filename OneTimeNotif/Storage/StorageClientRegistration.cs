@@ -22,9 +22,9 @@ internal static class StorageClientRegistration
         // Verbose, so each storage call formatted request and response events that were then filtered out. That
         // cost the host about a third of its CPU per stored opt-in. Failures still reach the log through our own
         // events, which carry the exception.
-        services.AddSingleton(provider => CreateTableServiceClient(Storage(provider), WithRetries(new TableClientOptions())));
-        services.AddSingleton(provider => CreateQueueServiceClient(Storage(provider), WithRetries(new QueueClientOptions())));
-        services.AddSingleton(provider => CreateBlobServiceClient(Storage(provider), WithRetries(new BlobClientOptions())));
+        services.AddSingleton(provider => CreateTableServiceClient(Storage(provider), StorageRetry.Apply(new TableClientOptions())));
+        services.AddSingleton(provider => CreateQueueServiceClient(Storage(provider), StorageRetry.Apply(new QueueClientOptions())));
+        services.AddSingleton(provider => CreateBlobServiceClient(Storage(provider), StorageRetry.Apply(new BlobClientOptions())));
         services.AddSingleton<StorageTables>();
         services.AddSingleton<TableBatches>();
         services.AddHostedService<StorageWarmUp>();
@@ -62,19 +62,4 @@ internal static class StorageClientRegistration
                 ? ManagedIdentityId.FromUserAssignedClientId(clientId)
                 : ManagedIdentityId.SystemAssigned)
             : new DefaultAzureCredential();
-
-    /// <summary>
-    /// The webhook must answer Meta within 20 seconds, so a storage outage has to surface as a 5xx (which Meta
-    /// retries) long before that, instead of hanging in the SDK's default 100-second network timeout.
-    /// </summary>
-    private static TOptions WithRetries<TOptions>(TOptions options)
-        where TOptions : ClientOptions
-    {
-        options.Retry.Mode = RetryMode.Exponential;
-        options.Retry.MaxRetries = 3;
-        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
-        return options;
-    }
 }
