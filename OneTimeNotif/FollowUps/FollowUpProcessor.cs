@@ -215,9 +215,8 @@ public sealed class FollowUpProcessor(
         {
             return outcomes;
         }
-        var tried = outcomes.Count(o => o.Kind is UserOutcomeKind.Finished or UserOutcomeKind.Held or UserOutcomeKind.Stop || (o.Kind == UserOutcomeKind.Retry && !o.HeldBack));
         var settled = outcomes.Where(o => o.Kind != UserOutcomeKind.Held).ToList();
-        if (breaker.IsTripped(tried))
+        if (breaker.IsTripped)
         {
             foreach (var refusal in held)
             {

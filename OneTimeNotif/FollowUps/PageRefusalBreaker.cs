@@ -12,7 +12,10 @@ namespace OneTimeNotif.FollowUps;
 /// </summary>
 internal sealed class PageRefusalBreaker
 {
-    /// <summary>Sends refused alike, with none succeeding, that stop the job (fewer when the segment has no more users).</summary>
+    /// <summary>
+    /// Sends refused alike, with none succeeding, that stop the job. Fewer say nothing: a job to one or two users whose
+    /// tokens are used up is refused the same way, and those tokens are spent as before.
+    /// </summary>
     public const int Threshold = 5;
 
     private readonly Lock _lock = new();
@@ -45,13 +48,15 @@ internal sealed class PageRefusalBreaker
         }
     }
 
-    /// <summary>Whether the job stops: none sent, every send tried refused alike, at least <see cref="Threshold"/> of them or every user tried.</summary>
-    /// <param name="tried">Users whose send was made in this segment.</param>
-    public bool IsTripped(int tried)
+    /// <summary>Whether the job stops: none sent, and at least <see cref="Threshold"/> sends refused alike.</summary>
+    public bool IsTripped
     {
-        lock (_lock)
+        get
         {
-            return !_anySent && _held.Count > 0 && AllAlike() && (_held.Count >= Threshold || _held.Count == tried);
+            lock (_lock)
+            {
+                return !_anySent && _held.Count >= Threshold && AllAlike();
+            }
         }
     }
 
