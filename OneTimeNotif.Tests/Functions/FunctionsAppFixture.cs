@@ -133,21 +133,16 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
     public async Task<FollowUpStatus> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
     {
         using var client = CreateKeyedClient();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var response = await client.GetAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
-            var status = response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FollowUpStatus>() : null;
-            if (status is { State: JobState.Completed or JobState.Stopped })
+        var (code, status) = await Poll.UntilAsync(
+            async () =>
             {
-                return status;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Job {jobId} did not finish ({response.StatusCode}, {status}):{Environment.NewLine}{string.Join(Environment.NewLine, Host.Output.TakeLast(40))}");
-            }
-            await Task.Delay(200);
-        }
+                var response = await client.GetAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
+                return (response.StatusCode, response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FollowUpStatus>() : null);
+            },
+            read => read.Item2 is { State: JobState.Completed or JobState.Stopped },
+            timeout ?? TimeSpan.FromSeconds(60),
+            read => $"job {jobId} did not finish ({read.Item1}, {read.Item2}):{Environment.NewLine}{string.Join(Environment.NewLine, Host.Output.TakeLast(40))}");
+        return status!;
     }
 
     public async Task DisposeAsync()

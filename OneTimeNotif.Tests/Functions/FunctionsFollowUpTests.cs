@@ -100,14 +100,10 @@ public sealed class FunctionsFollowUpTests(FunctionsAppFixture app)
         var marker = NewId();
         await app.Queue.Queue.SendMessageAsync($$"""{"jobId":"bad-{{marker}}","pageId":"not a page"}""");
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        string? poisoned = null;
-        while (poisoned is null && DateTime.UtcNow < deadline)
-        {
-            var peeked = (await app.Queue.PoisonQueue.PeekMessagesAsync(32)).Value;
-            poisoned = peeked.Select(m => m.Body.ToString()).FirstOrDefault(b => b.Contains(marker, StringComparison.Ordinal));
-            await Task.Delay(200);
-        }
+        var poisoned = await Poll.UntilAsync(
+            async () => (await app.Queue.PoisonQueue.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).FirstOrDefault(b => b.Contains(marker, StringComparison.Ordinal)),
+            body => body is not null,
+            TimeSpan.FromSeconds(30));
 
         Assert.NotNull(poisoned);
         Assert.Contains("pageId must be a Page ID", poisoned, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using OneTimeNotif.Tests.Infrastructure;
 using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 
 namespace OneTimeNotif.Tests.Functions;
@@ -13,12 +14,11 @@ public sealed class FunctionsPurgeTimerTests(FunctionsAppFixture app)
         await app.OptInAsync(page, payload, [NewId(), NewId()], at: DateTimeOffset.UtcNow.AddYears(-1).AddDays(-2));
         var live = await app.OptInAsync(page, payload, [NewId()]);
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        List<string> left;
-        while ((left = [.. (await app.GetTokensAsync(page, payload)).Select(t => t.Token)]).Count > 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(250);
-        }
+        var left = await Poll.UntilAsync(
+            async () => (await app.GetTokensAsync(page, payload)).Select(t => t.Token).ToList(),
+            tokens => tokens.Count <= 1,
+            TimeSpan.FromSeconds(30),
+            tokens => $"{tokens.Count} tokens left");
 
         Assert.Equal(live.Values, left);
         using var logged = new CancellationTokenSource(TimeSpan.FromSeconds(10));
