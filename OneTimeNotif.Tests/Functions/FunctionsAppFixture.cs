@@ -49,6 +49,8 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
                 .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key.Replace("__", ":", StringComparison.Ordinal), (string?)s.Value)))
                 .Build())
             .BuildServiceProvider();
+        // The queue exists before any service enqueues to it, as in a deployment.
+        await Queue.Queue.CreateIfNotExistsAsync();
         _host = await FunctionsHost.StartAsync(AppPath(), settings);
     }
 
@@ -133,15 +135,15 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
     public async Task<FollowUpStatus> WaitForJobAsync(string jobId, TimeSpan? timeout = null)
     {
         using var client = CreateKeyedClient();
-        var (code, status) = await Poll.UntilAsync(
+        var status = await Poll.UntilAsync(
             async () =>
             {
                 var response = await client.GetAsync($"/api/followups/{Uri.EscapeDataString(jobId)}");
-                return (response.StatusCode, response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FollowUpStatus>() : null);
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<FollowUpStatus>() : null;
             },
-            read => read.Item2 is { State: JobState.Completed or JobState.Stopped },
+            status => status is { State: JobState.Completed or JobState.Stopped },
             timeout ?? TimeSpan.FromSeconds(60),
-            read => $"job {jobId} did not finish ({read.Item1}, {read.Item2}):{Environment.NewLine}{string.Join(Environment.NewLine, Host.Output.TakeLast(40))}");
+            status => $"job {jobId}: {status}{Environment.NewLine}{string.Join(Environment.NewLine, Host.Output.TakeLast(40))}");
         return status!;
     }
 

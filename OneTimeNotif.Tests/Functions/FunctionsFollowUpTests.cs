@@ -101,12 +101,12 @@ public sealed class FunctionsFollowUpTests(FunctionsAppFixture app)
         await app.Queue.Queue.SendMessageAsync($$"""{"jobId":"bad-{{marker}}","pageId":"not a page"}""");
 
         var poisoned = await Poll.UntilAsync(
-            async () => (await app.Queue.PoisonQueue.PeekMessagesAsync(32)).Value.Select(m => m.Body.ToString()).FirstOrDefault(b => b.Contains(marker, StringComparison.Ordinal)),
+            async () => (await app.Queue.PoisonQueue.PeekMessagesAsync(32)).Value
+                .Select(m => m.Body.ToString()).FirstOrDefault(b => b.Contains(marker, StringComparison.Ordinal)),
             body => body is not null,
             TimeSpan.FromSeconds(30));
 
-        Assert.NotNull(poisoned);
-        Assert.Contains("pageId must be a Page ID", poisoned, StringComparison.Ordinal);
+        Assert.Contains("pageId must be a Page ID", poisoned!, StringComparison.Ordinal);
         Assert.Contains("message is required", poisoned, StringComparison.Ordinal);
     }
 
