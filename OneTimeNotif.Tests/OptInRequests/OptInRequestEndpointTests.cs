@@ -11,8 +11,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.OptInRequests;
 
 /// <summary><c>POST /api/optin-requests</c> over HTTP, through the real host, to the fake Send API.</summary>
-[Collection(UsesAzurite.Name)]
-public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
     private readonly string _psid = NewId();

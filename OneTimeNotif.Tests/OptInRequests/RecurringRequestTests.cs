@@ -10,8 +10,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.OptInRequests;
 
 /// <summary><c>POST /api/optin-requests</c> with <c>"kind": "recurring"</c>: Meta's <c>notification_messages</c> template.</summary>
-[Collection(UsesAzurite.Name)]
-public sealed class RecurringRequestTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class RecurringRequestTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
     private readonly string _psid = NewId();

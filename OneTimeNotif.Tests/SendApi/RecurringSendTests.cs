@@ -8,8 +8,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.SendApi;
 
 /// <summary>Sends with a recurring token, against the fake's version of Meta's rules: reusable, 48 hours apart, never once stopped.</summary>
-[Collection(UsesAzurite.Name)]
-public sealed class RecurringSendTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class RecurringSendTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
     private FakeSendApiServer _fake = null!;

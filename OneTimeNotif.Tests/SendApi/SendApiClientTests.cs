@@ -7,8 +7,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 
 namespace OneTimeNotif.Tests.SendApi;
 
-[Collection(UsesAzurite.Name)]
-public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class SendApiClientTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
     private FakeSendApiServer _fake = null!;
