@@ -40,6 +40,9 @@ internal sealed class StorageAccess : IAsyncDisposable
     /// <summary>Meta's interval between two messages with one recurring token, as the hosts are configured (<c>Recurring__TokenInterval</c>).</summary>
     public TimeSpan RecurringInterval => _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RecurringOptions>>().Value.TokenInterval;
 
+    /// <summary>How long the purge keeps a recurring token its user stopped, as the hosts are configured (<c>Purge__StoppedTokenRetention</c>).</summary>
+    public TimeSpan StoppedTokenRetention => _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Purge.PurgeOptions>>().Value.StoppedTokenRetention;
+
     public static StorageAccess Open(CliContext cli)
     {
         ArgumentNullException.ThrowIfNull(cli);

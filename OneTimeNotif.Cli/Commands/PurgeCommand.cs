@@ -5,7 +5,8 @@ using Spectre.Console;
 namespace OneTimeNotif.Cli.Commands;
 
 /// <summary>
-/// <c>otn purge --dry-run</c>: what a purge would delete, read from the expiry index the same way the purge reads it.
+/// <c>otn purge --dry-run</c>: what a purge would delete, read from the expiry indexes the same way the purge reads
+/// them: expired tokens of both kinds, and recurring tokens stopped for longer than <c>Purge__StoppedTokenRetention</c>.
 /// The purge itself runs in the service, on its schedule; this command deletes nothing.
 /// </summary>
 internal static class PurgeCommand
@@ -18,7 +19,8 @@ internal static class PurgeCommand
         var at = new Option<DateTimeOffset?>("--at") { Description = "Preview a purge at this time (ISO 8601; default now), such as the next scheduled run", HelpName = "TIME" };
         var purge = new Command("purge",
             "What the purge of expired tokens would delete, per Page and payload: the expiry index (OtnTokenExpiries) rows of past days and " +
-            "today's rows already expired, and the token rows they point to. Reads storage directly (needs OtnStorage).")
+            "today's rows already expired, and the token rows they point to; recurring tokens past a real expiry, or stopped for longer than " +
+            "Purge__StoppedTokenRetention. Reads storage directly (needs OtnStorage).")
         {
             dryRun, page, payload, at,
         };
@@ -42,7 +44,8 @@ internal static class PurgeCommand
 
     /// <param name="GoneTokens">Expired index rows whose token no longer exists: the purge would remove just the row.
     /// Counted only without a Page or payload filter, since such a row cannot say whose token it was.</param>
-    internal sealed record PurgePreview(DateTimeOffset At, string Scope, IReadOnlyList<TopicExpiry> Topics, int GoneTokens)
+    /// <param name="StoppedTokens">Recurring tokens stopped for longer than the retention, deleted although they have not expired.</param>
+    internal sealed record PurgePreview(DateTimeOffset At, string Scope, IReadOnlyList<TopicExpiry> Topics, int GoneTokens, int StoppedTokens = 0, DateTimeOffset StoppedBefore = default)
     {
         public int Tokens => Topics.Sum(t => t.Tokens);
     }
@@ -52,27 +55,47 @@ internal static class PurgeCommand
         ArgumentNullException.ThrowIfNull(cli);
         await using var storage = StorageAccess.Open(cli);
         var topics = new Dictionary<(string PageId, string Payload), (int Tokens, int NeverUsed)>();
+        bool InScope(Tokens.TokenSummary token) => (pageId is null || token.PageId == pageId) && (payload is null || token.Payload == payload);
+        void Count(Tokens.TokenSummary token)
+        {
+            var (tokens, neverUsed) = topics.GetValueOrDefault((token.PageId, token.Payload));
+            topics[(token.PageId, token.Payload)] = (tokens + 1, neverUsed + (token.SpentAt is null && token.LastSentAt is null ? 1 : 0));
+        }
         var gone = 0;
         await foreach (var expired in storage.Tokens.FindExpiredAsync(at, cancellationToken).ConfigureAwait(false))
         {
             if (expired.Token is not { } token)
             {
                 gone += pageId is null && payload is null ? 1 : 0;
-                continue;
             }
-            if ((pageId is not null && token.PageId != pageId) || (payload is not null && token.Payload != payload))
+            else if (InScope(token))
+            {
+                Count(token);
+            }
+        }
+        var stoppedBefore = at - storage.StoppedTokenRetention;
+        var stopped = 0;
+        await foreach (var due in storage.Tokens.FindDueRecurringAsync(at, stoppedBefore, cancellationToken).ConfigureAwait(false))
+        {
+            if (!InScope(due.Token))
             {
                 continue;
             }
-            var (tokens, neverUsed) = topics.GetValueOrDefault((token.PageId, token.Payload));
-            topics[(token.PageId, token.Payload)] = (tokens + 1, neverUsed + (token.SpentAt is null ? 1 : 0));
+            if (due.Stopped)
+            {
+                stopped++;
+            }
+            else
+            {
+                Count(due.Token);
+            }
         }
         var scope = string.Join(", ", new[] { pageId is null ? null : $"Page {pageId}", payload is null ? null : $"payload {payload}" }.OfType<string>());
         var list = topics
             .Select(t => new TopicExpiry(t.Key.PageId, t.Key.Payload, t.Value.Tokens, t.Value.NeverUsed))
             .OrderBy(t => t.PageId, StringComparer.Ordinal).ThenBy(t => t.Payload, StringComparer.Ordinal)
             .ToList();
-        return new PurgePreview(at, scope.Length == 0 ? "every Page" : scope, list, gone);
+        return new PurgePreview(at, scope.Length == 0 ? "every Page" : scope, list, gone, stopped, stoppedBefore);
     }
 
     public static void Render(CliContext cli, PurgePreview preview)
@@ -93,6 +116,11 @@ internal static class PurgeCommand
                 table.AddRow(new Text(topic.PageId), new Text(topic.Payload), Number(topic.Tokens), Number(topic.NeverUsed));
             }
             cli.Out.Write(table);
+        }
+        if (preview.StoppedTokens > 0)
+        {
+            cli.Out.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                $"It would also delete {preview.StoppedTokens} recurring token(s) their users stopped before {preview.StoppedBefore:u} (Purge__StoppedTokenRetention).");
         }
         if (preview.GoneTokens > 0)
         {

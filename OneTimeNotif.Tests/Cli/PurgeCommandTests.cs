@@ -39,6 +39,29 @@ public sealed class PurgeCommandTests(AzuriteFixture storage) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADryRunCountsRecurringTokensPastARealExpiryAndThoseStoppedPastTheRetention()
+    {
+        var now = _otn.App.Time.GetUtcNow();
+        string expiring = NewId(), stopping = NewId(), resumed = NewId();
+        var body = Envelope(Entry(_otn.Page,
+            RecurringOptIn(_otn.Page, expiring, "DEALS", NewRecurringToken(), now.AddDays(-30), expiryMs: now.AddDays(-1).ToUnixTimeMilliseconds()),
+            RecurringOptIn(_otn.Page, NewId(), "DEALS", NewRecurringToken(), now.AddDays(-30))));
+        (await _otn.App.PostWebhookAsync(body)).EnsureSuccessStatusCode();
+        var tokens = await _otn.App.RecurringOptInAsync(_otn.Page, "DEALS", [stopping, resumed], now.AddDays(-500));
+        await _otn.App.RecurringStatusAsync(_otn.Page, stopping, "DEALS", tokens[stopping], "STOP_NOTIFICATIONS", now.AddDays(-400));
+        await _otn.App.RecurringStatusAsync(_otn.Page, resumed, "DEALS", tokens[resumed], "STOP_NOTIFICATIONS", now.AddDays(-400));
+        await _otn.App.RecurringStatusAsync(_otn.Page, resumed, "DEALS", tokens[resumed], "RESUME_NOTIFICATIONS", now.AddDays(-2));
+
+        var run = await _otn.RunAsync("purge", "--dry-run", "--page", _otn.Page, "--payload", "DEALS");
+
+        run.AssertSucceeded();
+        Assert.Contains("would delete 1 expired token ", run.Output, StringComparison.Ordinal);
+        Assert.Equal([_otn.Page, "DEALS", "1", "1"], run.TableRow("DEALS"));
+        Assert.Contains($"It would also delete 1 recurring token(s) their users stopped before {now.AddDays(-365):u}", run.Output, StringComparison.Ordinal);
+        Assert.Equal(4, (await _otn.App.GetTokensAsync(_otn.Page, "DEALS")).Count);
+    }
+
+    [Fact]
     public async Task AtALaterTimeTheDryRunAlsoCountsTokensSpentSinceAndNarrowsToAPayload()
     {
         var now = _otn.App.Time.GetUtcNow();

@@ -20,13 +20,13 @@ internal sealed class RecurringTokenPurge(StorageTables tables, TableBatches bat
     public async Task RunAsync(DateTimeOffset now, DateTimeOffset stoppedBefore, PurgeBudget budget, PurgeTally tally, CancellationToken cancellationToken)
     {
         await budget.RunThrottledAsync("recurring expiries", ct => PurgeAsync(
-            RecurringTokenDayEntity.ExpiredBy(now), token => token.ExpiresAt <= now, tally.TokensDeleted, budget, tally, ct), cancellationToken).ConfigureAwait(false);
+            RecurringTokenDayEntity.ExpiredBy(now), token => RecurringTokenDayEntity.IsExpiredBy(token, now), tally.TokensDeleted, budget, tally, ct), cancellationToken).ConfigureAwait(false);
         if (budget.CutShort)
         {
             return;
         }
         await budget.RunThrottledAsync("recurring stops", ct => PurgeAsync(
-            RecurringTokenDayEntity.StoppedBy(stoppedBefore), token => token.Stopped && token.StoppedAt <= stoppedBefore, tally.StoppedTokensDeleted, budget, tally, ct), cancellationToken).ConfigureAwait(false);
+            RecurringTokenDayEntity.StoppedBy(stoppedBefore), token => RecurringTokenDayEntity.IsStoppedBefore(token, stoppedBefore), tally.StoppedTokensDeleted, budget, tally, ct), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task PurgeAsync(string filter, Func<TokenEntity, bool> isDue, Action<int> countDeleted, PurgeBudget budget, PurgeTally tally, CancellationToken cancellationToken)
@@ -57,7 +57,7 @@ internal sealed class RecurringTokenPurge(StorageTables tables, TableBatches bat
     private async Task<bool> DeleteIfDueAsync(RecurringTokenDayEntity indexed, Func<TokenEntity, bool> isDue, CancellationToken cancellationToken)
     {
         var token = (await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(indexed.TokenPartitionKey, indexed.TokenRowKey, DecisionColumns, cancellationToken).ConfigureAwait(false)).ValueOrNull();
-        if (token is null || !token.IsRecurring || !isDue(token))
+        if (token is null || !isDue(token))
         {
             return false;
         }

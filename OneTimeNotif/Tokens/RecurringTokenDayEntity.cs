@@ -31,6 +31,13 @@ internal sealed class RecurringTokenDayEntity : TableRow
     /// <summary>Stop rows of tokens stopped by <paramref name="cutoff"/>.</summary>
     public static string StoppedBy(DateTimeOffset cutoff) => Through(StopPrefix, cutoff);
 
+    /// <summary>Whether the purge at <paramref name="now"/> deletes the token for its expiry.</summary>
+    public static bool IsExpiredBy(TokenEntity token, DateTimeOffset now) => token.IsRecurring && token.ExpiresAt <= now;
+
+    /// <summary>Whether the purge deletes the token for having been stopped since before <paramref name="stoppedBefore"/>.</summary>
+    public static bool IsStoppedBefore(TokenEntity token, DateTimeOffset stoppedBefore) =>
+        token.IsRecurring && token.Stopped && token.StoppedAt <= stoppedBefore;
+
     /// <summary>The index rows a token needs: its expiry when it has one, its stop when it is stopped.</summary>
     public static IEnumerable<RecurringTokenDayEntity> RowsFor(TokenEntity token)
     {

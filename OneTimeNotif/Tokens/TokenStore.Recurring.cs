@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -68,17 +69,62 @@ public sealed partial class TokenStore
             }
             if (!stored.IsRecurring || !stored.IsSupersededBy(received.StatusAt!.Value, received.Stopped))
             {
+                // The event lost: the index rows written for it ahead of the token describe no state the token has.
+                await DeleteStaleIndexRowsAsync(received, stored, cancellationToken).ConfigureAwait(false);
                 return TokenWrite.Existed;
             }
             try
             {
                 await tables.Tokens.UpdateEntityAsync(StateOf(received), stored.ETag, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
                 LogRecurringState(logger, received.PageId, received.Stopped ? "stopped" : "live", received.StatusAt!.Value);
+                await DeleteStaleIndexRowsAsync(stored, received, cancellationToken).ConfigureAwait(false);
                 return TokenWrite.Changed;
             }
             catch (RequestFailedException e) when (e.Status == 412 && attempt < MaxStateAttempts)
             {
                 // Another event for this token was applied meanwhile: decide again against what it wrote.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The index rows of a state the token no longer has (<paramref name="old"/>: its state before a later event, or
+    /// an event that lost to a later one) go, so a token has at most one row of each kind and an erasure, which knows
+    /// only the current state, finds them all. A row left by a failure here is harmless: the purge reads the token
+    /// before deleting.
+    /// </summary>
+    private async Task DeleteStaleIndexRowsAsync(TokenEntity old, TokenEntity current, CancellationToken cancellationToken)
+    {
+        var kept = current.IsRecurring ? RecurringTokenDayEntity.RowsFor(current).Select(r => (r.PartitionKey, r.RowKey)).ToHashSet() : [];
+        var stale = RecurringTokenDayEntity.RowsFor(old).Where(r => !kept.Contains((r.PartitionKey, r.RowKey)));
+        await batches.DeleteAsync(tables.RecurringDays, stale, cancellationToken).ConfigureAwait(false);
+        if (current.IsRecurring)
+        {
+            // A lost event of the same day wrote over the current state's row (same keys): say the current instant again.
+            await batches.UpsertAsync(tables.RecurringDays, RecurringTokenDayEntity.RowsFor(current), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// What a purge at <paramref name="now"/> would delete of the recurring tokens: those past a real expiry, and those
+    /// stopped since before <paramref name="stoppedBefore"/>, read through their index as the purge reads them.
+    /// Reads only; deletes nothing.
+    /// </summary>
+    public async IAsyncEnumerable<DueRecurringToken> FindDueRecurringAsync(
+        DateTimeOffset now, DateTimeOffset stoppedBefore, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var seen = new HashSet<(string, string)>();
+        foreach (var (filter, stopped) in new[] { (RecurringTokenDayEntity.ExpiredBy(now), false), (RecurringTokenDayEntity.StoppedBy(stoppedBefore), true) })
+        {
+            await foreach (var indexed in tables.RecurringDays.QueryAsync<RecurringTokenDayEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var token = (await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(indexed.TokenPartitionKey, indexed.TokenRowKey, TokenEntity.SummaryColumns, cancellationToken).ConfigureAwait(false)).ValueOrNull();
+                var due = token is not null && (RecurringTokenDayEntity.IsExpiredBy(token, now) || (stopped && RecurringTokenDayEntity.IsStoppedBefore(token, stoppedBefore)));
+                if (due && seen.Add((indexed.TokenPartitionKey, indexed.TokenRowKey)))
+                {
+                    yield return new DueRecurringToken(token!.ToSummary(), Stopped: !RecurringTokenDayEntity.IsExpiredBy(token, now));
+                }
             }
         }
     }

@@ -156,6 +156,8 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
             new TableEntity(DayPartition.Of(row.ExpiresAt), row.RowKey),
         });
         await batches.DeleteAsync(tables.Expiries, indexRows, cancellationToken).ConfigureAwait(false);
+        // Recurring index rows name the token's keys, and so the PSID: they go too (a token has at most one of each).
+        await batches.DeleteAsync(tables.RecurringDays, tokens.Where(t => t.IsRecurring).SelectMany(RecurringTokenDayEntity.RowsFor), cancellationToken).ConfigureAwait(false);
         return (await batches.DeleteAsync(tables.Tokens, partition, tokens.Select(t => t.RowKey), cancellationToken).ConfigureAwait(false)).Applied;
     }
 

@@ -39,3 +39,6 @@ public sealed record TokenSummary(
 /// that token no longer exists (its write failed, or a purge deleted it before it removed the index row).
 /// </summary>
 public sealed record ExpiredToken(DateTimeOffset ExpiresAt, TokenSummary? Token);
+
+/// <summary>A recurring token a purge would delete: expired, or (<see cref="Stopped"/>) stopped for longer than the retention.</summary>
+public sealed record DueRecurringToken(TokenSummary Token, bool Stopped);
