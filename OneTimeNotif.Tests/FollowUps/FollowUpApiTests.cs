@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Tests.Infrastructure;
 using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
@@ -161,7 +160,7 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(1, (await _app.WaitForJobAsync(jobId)).Sent);
-        Assert.Equal(arabic, Assert.Single(_fake.Deliveries).Message["attachment"]!["payload"]!["elements"]![0]!["subtitle"]!.GetValue<string>());
+        Assert.Equal(arabic, Assert.Single(_app.SendApi.Deliveries).Message["attachment"]!["payload"]!["elements"]![0]!["subtitle"]!.GetValue<string>());
     }
 
     [Theory]

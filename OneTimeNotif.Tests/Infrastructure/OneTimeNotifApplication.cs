@@ -99,6 +99,9 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     /// <summary>The Pages this host serves through its own fake Send API (<see cref="SendApi"/>), started with it.</summary>
     public IReadOnlyList<string> SendApiPages { get; init; } = [];
 
+    /// <summary>How a test makes its owned fake Send API behave otherwise than <see cref="FakeFor"/> does.</summary>
+    public Action<FakeSendApiOptions>? ConfigureSendApi { get; init; }
+
     /// <summary>The fake Send API this host owns (see <see cref="SendApiPages"/>); starts the host if need be.</summary>
     public FakeSendApiServer SendApi
     {
@@ -192,20 +195,44 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
         {
             return;
         }
-        _sendApi = await FakeSendApiServer.StartAsync(FakeFor([.. SendApiPages]));
+        var options = FakeFor([.. SendApiPages]);
+        ConfigureSendApi?.Invoke(options);
+        _sendApi = await FakeSendApiServer.StartAsync(options);
         foreach (var (key, value) in Serving(_sendApi, [.. SendApiPages]))
         {
             _settings.TryAdd(key, value);
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the host and starts it again with <paramref name="changes"/> applied to its settings, as an operator who
+    /// fixes a setting and redeploys: storage, the clock, the logs and the owned fake Send API (with what it recorded)
+    /// carry over.
+    /// </summary>
+    public async Task RestartAsync(IDictionary<string, string?>? changes = null)
+    {
+        await StopHostAsync();
+        foreach (var (key, value) in changes ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+        StartServer();
+    }
+
+    private async Task StopHostAsync()
     {
         if (_app is not null)
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+            _app = null;
+            _baseAddress = null;
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopHostAsync();
         if (_sendApi is not null)
         {
             await _sendApi.DisposeAsync();

@@ -15,29 +15,16 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
 {
     private readonly string _page = NewId();
     private readonly string _psid = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        _app = Start(OneTimeNotifApplication.PageAccessToken);
+        _app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        _app.StartServer();
+        return Task.CompletedTask;
     }
 
-    private OneTimeNotifApplication Start(string pageToken)
-    {
-        var settings = OneTimeNotifApplication.Serving(_fake, _page);
-        settings[$"Messenger:Pages:{_page}:AccessToken"] = pageToken;
-        var app = new OneTimeNotifApplication(storage.Azurite, settings);
-        app.StartServer();
-        return app;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private JsonObject Request(string title = "Tell me when the blue kettle is back", string payload = "RESTOCK:sku-42", params string[] sensitive)
     {
@@ -59,7 +46,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var sent = (await response.Content.ReadFromJsonAsync<OptInRequestSent>())!;
-        var delivery = Assert.Single(_fake.Deliveries);
+        var delivery = Assert.Single(_app.SendApi.Deliveries);
         Assert.Equal((_page, _psid, delivery.MessageId), (sent.PageId, sent.Psid, sent.MessageId));
         Assert.Equal((_page, _psid, null), (delivery.PageId, delivery.Psid, delivery.Token));
         var expected = JsonNode.Parse("""
@@ -75,7 +62,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
         var response = await _app.PostOptInRequestAsync(Request(), withKey: false);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     [Fact]
@@ -87,7 +74,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
         var response = await _app.PostOptInRequestAsync(Request(title: title));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Single(_fake.Deliveries);
+        Assert.Single(_app.SendApi.Deliveries);
     }
 
     public static TheoryData<string, string, string> InvalidRequests => new()
@@ -116,7 +103,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(reason, (await ProblemAsync(response)).Detail, StringComparison.Ordinal);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     [Fact]
@@ -128,7 +115,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
         var detail = (await ProblemAsync(response)).Detail!;
         Assert.Contains("a value marked sensitive", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("778812", detail, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     [Theory]
@@ -140,7 +127,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
         var response = await _app.CreateKeyedClient().PostAsync(OptInRequestEndpoints.Route, new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     public static TheoryData<string, HttpStatusCode, string> MetaRefusals => new()
@@ -159,7 +146,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
     public async Task MetasRefusalsBecomeClearAnswers(string error, HttpStatusCode status, string reason)
     {
         var fakeError = (FakeError)typeof(FakeError).GetField(error)!.GetValue(null)!;
-        _fake.FailNext(fakeError);
+        _app.SendApi.FailNext(fakeError);
 
         var response = await _app.PostOptInRequestAsync(Request());
 
@@ -172,7 +159,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
     [Fact]
     public async Task ATitleMetaRefusesIs400WithMetasReason()
     {
-        _fake.FailNext(new FakeError(400, 100, null, "(#100) Param message[attachment][payload][title] is invalid"));
+        _app.SendApi.FailNext(new FakeError(400, 100, null, "(#100) Param message[attachment][payload][title] is invalid"));
 
         var response = await _app.PostOptInRequestAsync(Request());
 
@@ -184,8 +171,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
     public async Task ABadPageTokenIs502NamingThePageAndNeverTheToken()
     {
         const string revoked = "EAAGrevoked-page-token-77c1";
-        await _app.DisposeAsync();
-        _app = Start(revoked);
+        await _app.RestartAsync(new Dictionary<string, string?> { [$"Messenger:Pages:{_page}:AccessToken"] = revoked });
 
         var response = await _app.PostOptInRequestAsync(Request());
 
@@ -203,7 +189,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
         const string title = "Secret-ish title 3d1f", payload = "TOPIC:9f2c-payload";
         await _app.PostOptInRequestAsync(Request(title: title, payload: payload));
         await _app.PostOptInRequestAsync(Request(title: title, payload: "TOPIC:hidden-7a1e", sensitive: ["hidden-7a1e"]));
-        _fake.FailNext(FakeError.OutsideWindow);
+        _app.SendApi.FailNext(FakeError.OutsideWindow);
         await _app.PostOptInRequestAsync(Request(title: title, payload: payload));
 
         Assert.Contains(_app.Logs.Entries, l => l.EventId.Id == 8001);

@@ -1,5 +1,4 @@
 using System.Net;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tests.Infrastructure;
