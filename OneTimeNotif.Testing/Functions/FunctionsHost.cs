@@ -33,9 +33,13 @@ public sealed class FunctionsHost : IAsyncDisposable
     private readonly HttpTriggers _http;
     private readonly IHost? _triggers;
 
-    private FunctionsHost(HostOutput output, WebApplication rpc, FunctionsWorker worker, WebApplication front, HttpTriggers http, IHost? triggers, string functionKey)
+    /// <summary>What the host keeps between trigger runs (the timer's schedule status); deleted with the host.</summary>
+    private readonly DirectoryInfo _state;
+
+    private FunctionsHost(HostOutput output, WebApplication rpc, FunctionsWorker worker, WebApplication front, HttpTriggers http, IHost? triggers, DirectoryInfo state, string functionKey)
     {
         _triggers = triggers;
+        _state = state;
         _output = output;
         _rpc = rpc;
         _worker = worker;
@@ -84,6 +88,7 @@ public sealed class FunctionsHost : IAsyncDisposable
         WebApplication? front = null;
         HttpTriggers? http = null;
         IHost? triggers = null;
+        var state = Directory.CreateTempSubdirectory("functions-host-");
         try
         {
             worker = await FunctionsWorker.StartAsync(appDll, new Uri(rpc.Urls.First()), workerId, channel, appSettings, output, cancellationToken)
@@ -101,12 +106,12 @@ public sealed class FunctionsHost : IAsyncDisposable
             http = new HttpTriggers(worker, new Uri(httpUri), functionKey, front.Services.GetRequiredService<IHttpForwarder>(), output.Add);
             http.Map(front, worker.Functions);
             await front.StartAsync(cancellationToken).ConfigureAwait(false);
-            triggers = WorkerTriggers.Build(worker, Path.GetDirectoryName(Path.GetFullPath(appDll))!, appSettings, output);
+            triggers = WorkerTriggers.Build(worker, Path.GetDirectoryName(Path.GetFullPath(appDll))!, appSettings, state.FullName, output);
             if (triggers is not null)
             {
                 await triggers.StartAsync(cancellationToken).ConfigureAwait(false);
             }
-            return new FunctionsHost(output, rpc, worker, front, http, triggers, functionKey);
+            return new FunctionsHost(output, rpc, worker, front, http, triggers, state, functionKey);
         }
         catch
         {
@@ -121,6 +126,7 @@ public sealed class FunctionsHost : IAsyncDisposable
                 await worker.DisposeAsync().ConfigureAwait(false);
             }
             await rpc.DisposeAsync().ConfigureAwait(false);
+            state.Delete(recursive: true);
             throw;
         }
     }
@@ -166,5 +172,6 @@ public sealed class FunctionsHost : IAsyncDisposable
         await _worker.DisposeAsync().ConfigureAwait(false);
         await _rpc.StopAsync().ConfigureAwait(false);
         await _rpc.DisposeAsync().ConfigureAwait(false);
+        _state.Delete(recursive: true);
     }
 }

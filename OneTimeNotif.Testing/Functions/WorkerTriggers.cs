@@ -40,7 +40,7 @@ internal static class WorkerTriggers
     /// <summary>App settings that override host.json, as on Azure: <c>AzureFunctionsJobHost__extensions__queues__batchSize</c>.</summary>
     private const string HostJsonOverridePrefix = "AzureFunctionsJobHost__";
 
-    public static IHost? Build(FunctionsWorker worker, string appDirectory, IReadOnlyDictionary<string, string> appSettings, HostOutput output)
+    public static IHost? Build(FunctionsWorker worker, string appDirectory, IReadOnlyDictionary<string, string> appSettings, string stateDirectory, HostOutput output)
     {
         var queues = worker.Functions.Where(f => f.IsTriggeredBy("queueTrigger")).ToList();
         if (queues.Count > QueueFunctions.Length)
@@ -96,7 +96,7 @@ internal static class WorkerTriggers
                 // request signing creates the en-US culture: that throws under this repository's InvariantGlobalization.
                 // The status goes to a file instead; the run-one-at-a-time lock stays the SDK's default, in memory,
                 // which is the whole truth for this host's single instance.
-                services.Replace(ServiceDescriptor.Singleton<ScheduleMonitor>(new FileSystemScheduleMonitor(Directory.CreateTempSubdirectory("functions-timer-").FullName)));
+                services.Replace(ServiceDescriptor.Singleton<ScheduleMonitor>(new FileSystemScheduleMonitor(stateDirectory)));
             })
             .Build();
     }

@@ -3,8 +3,7 @@ using OneTimeNotif.Tests.Infrastructure;
 
 namespace OneTimeNotif.Tests.Configuration;
 
-[Collection(UsesAzurite.Name)]
-public sealed class StartupValidationTests(AzuriteFixture storage)
+public sealed class StartupValidationTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Theory]
     [InlineData("Messenger:AppSecret", "Messenger__AppSecret")]

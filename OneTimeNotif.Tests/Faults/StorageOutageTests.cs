@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Tests.Infrastructure;
 using OneTimeNotif.Webhook;
@@ -51,8 +50,7 @@ public sealed class StorageOutageTests
     {
         await using var azurite = await Azurite.StartAsync(onDisk: true);
         var page = NewId();
-        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
-        await using var app = new OneTimeNotifApplication(azurite, OneTimeNotifApplication.Serving(fake, page));
+        await using var app = new OneTimeNotifApplication(azurite) { SendApiPages = [page] };
         var tokens = await app.OptInAsync(page, "P", [NewId(), NewId()]);
 
         await azurite.StopAsync();
@@ -63,7 +61,7 @@ public sealed class StorageOutageTests
         (await app.SubmitFollowUpAsync(Jobs.Json(jobId, page, "P"))).EnsureSuccessStatusCode();
 
         Assert.Equal(JobState.Completed, (await app.WaitForJobAsync(jobId)).State);
-        Assert.Equal(tokens.Values.Order(), fake.Deliveries.Select(d => d.Token!).Order());
+        Assert.Equal(tokens.Values.Order(), app.SendApi.Deliveries.Select(d => d.Token!).Order());
     }
 
     private static async Task SendLikeMetaAsync(OneTimeNotifApplication app, string body, ConcurrentBag<HttpStatusCode> refusals)

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Tests.Infrastructure;
 using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
@@ -16,20 +15,15 @@ namespace OneTimeNotif.Tests.FollowUps;
 public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        _app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        _app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Theory]
     [InlineData(null)]
@@ -89,7 +83,7 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         await _app.WaitForJobAsync(jobId);
-        Assert.Equal(Jobs.Text, Assert.Single(_fake.Deliveries).Message["text"]!.GetValue<string>());
+        Assert.Equal(Jobs.Text, Assert.Single(_app.SendApi.Deliveries).Message["text"]!.GetValue<string>());
     }
 
     [Fact]
@@ -131,7 +125,7 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
 
         Assert.Contains("pageId", invalid.Message, StringComparison.Ordinal);
         Assert.Equal(1, (await _app.WaitForJobAsync(jobId)).Sent);
-        Assert.Equal(tokens[user], Assert.Single(_fake.Deliveries).Token);
+        Assert.Equal(tokens[user], Assert.Single(_app.SendApi.Deliveries).Token);
     }
 
     /// <summary>A job whose message carries <paramref name="text"/> in a generic template's subtitle (attachments have no length rule of ours).</summary>
@@ -166,7 +160,7 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(1, (await _app.WaitForJobAsync(jobId)).Sent);
-        Assert.Equal(arabic, Assert.Single(_fake.Deliveries).Message["attachment"]!["payload"]!["elements"]![0]!["subtitle"]!.GetValue<string>());
+        Assert.Equal(arabic, Assert.Single(_app.SendApi.Deliveries).Message["attachment"]!["payload"]!["elements"]![0]!["subtitle"]!.GetValue<string>());
     }
 
     [Theory]

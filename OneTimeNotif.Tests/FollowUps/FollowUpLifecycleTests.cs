@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Tests.Infrastructure;
 using OneTimeNotif.Tokens;
@@ -18,25 +17,23 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
     private const int SegmentSize = 5;
 
     private readonly string _page = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication? _app;
 
     private OneTimeNotifApplication App => _app!;
 
-    public async Task InitializeAsync() => _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-
     private OneTimeNotifApplication Start(Dictionary<string, string?>? extra = null)
     {
-        var settings = OneTimeNotifApplication.Serving(_fake, _page);
-        settings["FollowUps:SegmentSize"] = SegmentSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var settings = new Dictionary<string, string?> { ["FollowUps:SegmentSize"] = SegmentSize.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         foreach (var (key, value) in extra ?? [])
         {
             settings[key] = value;
         }
-        _app = new OneTimeNotifApplication(storage.Azurite, settings);
+        _app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [_page] };
         _app.StartServer();
         return _app;
     }
+
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -44,10 +41,9 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
         {
             await _app.DisposeAsync();
         }
-        await _fake.DisposeAsync();
     }
 
-    private int DeliveriesTo(string token) => _fake.Deliveries.Count(d => d.Token == token);
+    private int DeliveriesTo(string token) => App.SendApi.Deliveries.Count(d => d.Token == token);
 
     private async Task<Dictionary<string, string>> OptInAsync(int users, string payload = "P") =>
         await App.OptInAsync(_page, payload, Enumerable.Range(0, users).Select(_ => NewId()));
@@ -62,7 +58,7 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
         var tokens = await OptInAsync(23);
         var jobId = Jobs.NewJobId();
         var job = Jobs.Json(jobId, _page, "P");
-        _fake.RevokePageTokensAfter(8);
+        App.SendApi.RevokePageTokensAfter(8);
 
         await App.SubmitFollowUpAsync(job);
         var stopped = await App.WaitForJobAsync(jobId);
@@ -71,9 +67,9 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
 
         Assert.Equal(JobState.Stopped, stopped.State);
         Assert.Contains("190", stopped.Reason, StringComparison.Ordinal);
-        Assert.InRange(_fake.Deliveries.Count, 8, 22);
+        Assert.InRange(App.SendApi.Deliveries.Count, 8, 22);
 
-        _fake.RestorePageTokens();
+        App.SendApi.RestorePageTokens();
         Assert.Equal(HttpStatusCode.Accepted, (await App.SubmitFollowUpAsync(job)).StatusCode);
         var resumed = await App.WaitForJobAsync(jobId);
 
@@ -116,12 +112,12 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
         var tokens = await OptInAsync(40);
         var jobId = Jobs.NewJobId();
         await App.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));
-        await Poll.UntilAsync(() => Task.FromResult(_fake.Calls >= 5), describe: () => "the job has sent a few messages");
+        await Poll.UntilAsync(() => Task.FromResult(App.SendApi.Calls >= 5), describe: () => "the job has sent a few messages");
 
         var cancel = await App.CancelFollowUpAsync(jobId);
-        var callsWhenAnswered = _fake.Calls;
+        var callsWhenAnswered = App.SendApi.Calls;
         var answered = await cancel.Content.ReadFromJsonAsync<FollowUpStatus>();
-        await Poll.HoldsAsync(() => _fake.Calls == callsWhenAnswered, TimeSpan.FromSeconds(1.5), () => $"{_fake.Calls - callsWhenAnswered} calls started after the cancel answered");
+        await Poll.HoldsAsync(() => App.SendApi.Calls == callsWhenAnswered, TimeSpan.FromSeconds(1.5), () => $"{App.SendApi.Calls - callsWhenAnswered} calls started after the cancel answered");
 
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         Assert.Equal(JobState.Cancelled, answered!.State);
@@ -129,7 +125,7 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
         await Poll.UntilAsync(async () => (await BoundTokensAsync()).Count == 0, describe: () => "no token is bound to the cancelled job");
         var again = await App.CancelFollowUpAsync(jobId);
         var cancelled = await again.Content.ReadFromJsonAsync<FollowUpStatus>();
-        Assert.Equal((HttpStatusCode.Accepted, JobState.Cancelled, _fake.Deliveries.Count, 0), (again.StatusCode, cancelled!.State, cancelled.Sent, cancelled.Pending));
+        Assert.Equal((HttpStatusCode.Accepted, JobState.Cancelled, App.SendApi.Deliveries.Count, 0), (again.StatusCode, cancelled!.State, cancelled.Sent, cancelled.Pending));
 
         var next = Jobs.NewJobId();
         await App.SubmitFollowUpAsync(Jobs.Json(next, _page, "P"));
@@ -161,7 +157,7 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
     {
         Start(new() { ["FollowUps:MaxRetries"] = "0", ["SendApi:Timeout"] = "00:00:00.300" });
         var token = (await OptInAsync(1)).Values.Single();
-        _fake.Latency = TimeSpan.FromSeconds(1);
+        App.SendApi.Latency = TimeSpan.FromSeconds(1);
         var first = Jobs.NewJobId();
 
         await App.SubmitFollowUpAsync(Jobs.Json(first, _page, "P"));
@@ -170,13 +166,13 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
         Assert.Equal(new FollowUpStatus(first, JobState.Completed, null, 0, 0, 0, 0, 1, 0), status);
         Assert.NotNull(Assert.Single(await App.GetTokensAsync(_page, "P")).SpentAt);
 
-        _fake.Latency = TimeSpan.Zero;
+        App.SendApi.Latency = TimeSpan.Zero;
         var second = Jobs.NewJobId();
         await App.SubmitFollowUpAsync(Jobs.Json(second, _page, "P"));
         var next = await App.WaitForJobAsync(second);
 
         Assert.Equal((JobState.Completed, 0, 0), (next.State, next.Sent, next.TokenRejected));
-        Assert.Equal(1, _fake.Calls);
+        Assert.Equal(1, App.SendApi.Calls);
         Assert.True(DeliveriesTo(token) <= 1);
     }
 

@@ -13,10 +13,8 @@ public sealed class FollowUpSecretLoggingTests(AzuriteFixture storage) : IClassF
     public async Task AFollowUpThroughEveryOutcomeAtTraceLevelLogsNoTokenNoSecretAndNoMessageText()
     {
         var page = NewId();
-        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
-        var settings = OneTimeNotifApplication.Serving(fake, page);
-        settings["FollowUps:SegmentSize"] = "3";
-        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+        await using var app = new OneTimeNotifApplication(storage.Azurite, new Dictionary<string, string?> { ["FollowUps:SegmentSize"] = "3" }) { SendApiPages = [page] };
+        var fake = app.SendApi;
         var tokens = await app.OptInAsync(page, "P", Enumerable.Range(0, 8).Select(_ => NewId()));
         var list = tokens.Values.ToList();
         fake.UseToken(list[0]);
@@ -28,7 +26,7 @@ public sealed class FollowUpSecretLoggingTests(AzuriteFixture storage) : IClassF
         await app.SubmitFollowUpAsync(Jobs.Json(jobId, page, "P", text: text));
         var status = await app.WaitForJobAsync(jobId);
         await app.Services.GetRequiredService<FollowUpQueueClient>().Queue.SendMessageAsync("{\"jobId\":\"bad\",\"message\":{\"text\":\"" + text + "\"}}");
-        await Task.Delay(1000);
+        await app.WaitForLogAsync(5001);
 
         Assert.Equal((6, 1, 1), (status.Sent, status.TokenRejected, status.UserUnavailable));
         Assert.Contains(app.Logs.Entries, l => l.EventId.Id == 5007 && l.Level == LogLevel.Debug);

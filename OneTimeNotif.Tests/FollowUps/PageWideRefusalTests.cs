@@ -9,28 +9,21 @@ namespace OneTimeNotif.Tests.FollowUps;
 public sealed class PageWideRefusalTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        var settings = OneTimeNotifApplication.Serving(_fake, _page);
-        settings["FollowUps:SegmentSize"] = "20";
-        _app = new OneTimeNotifApplication(storage.Azurite, settings);
+        _app = new OneTimeNotifApplication(storage.Azurite, new Dictionary<string, string?> { ["FollowUps:SegmentSize"] = "20" }) { SendApiPages = [_page] };
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
     public async Task APageWideRefusalStopsTheJobAndLeavesEveryTokenAvailableToTheNextJob()
     {
         var tokens = await _app.OptInAsync(_page, "P", Enumerable.Range(0, 12).Select(_ => NewId()));
-        _fake.RefuseAll(_page, FakeError.OutsideWindowPolicy);
+        _app.SendApi.RefuseAll(_page, FakeError.OutsideWindowPolicy);
 
         var first = Jobs.NewJobId();
         (await _app.SubmitFollowUpAsync(Jobs.Json(first, _page, "P"))).EnsureSuccessStatusCode();
@@ -40,15 +33,15 @@ public sealed class PageWideRefusalTests(AzuriteFixture storage) : IClassFixture
         Assert.Contains("10/2018065", stopped.Reason, StringComparison.Ordinal);
         Assert.Contains("Page-wide", stopped.Reason, StringComparison.Ordinal);
         Assert.All(await _app.GetTokensAsync(_page, "P"), t => Assert.True(t.IsAvailableAt(_app.Time.GetUtcNow()), $"token bound to {t.BoundJobId}, spent {t.SpentAt}"));
-        Assert.InRange(_fake.Calls, 1, 12);
+        Assert.InRange(_app.SendApi.Calls, 1, 12);
 
-        _fake.RefuseAll(_page, null);
+        _app.SendApi.RefuseAll(_page, null);
         var next = Jobs.NewJobId();
         (await _app.SubmitFollowUpAsync(Jobs.Json(next, _page, "P"))).EnsureSuccessStatusCode();
         var completed = await _app.WaitForJobAsync(next);
 
         Assert.Equal((JobState.Completed, 12), (completed.State, completed.Sent));
-        Assert.Equal(tokens.Values.Order(), _fake.Deliveries.Select(d => d.Token!).Order());
+        Assert.Equal(tokens.Values.Order(), _app.SendApi.Deliveries.Select(d => d.Token!).Order());
     }
 
     [Fact]
@@ -56,7 +49,7 @@ public sealed class PageWideRefusalTests(AzuriteFixture storage) : IClassFixture
     {
         var tokens = await _app.OptInAsync(_page, "P", Enumerable.Range(0, 6).Select(_ => NewId()));
         var refused = tokens.Values.First();
-        _fake.FailToken(refused, FakeError.OutsideWindowPolicy);
+        _app.SendApi.FailToken(refused, FakeError.OutsideWindowPolicy);
 
         var job = Jobs.NewJobId();
         (await _app.SubmitFollowUpAsync(Jobs.Json(job, _page, "P"))).EnsureSuccessStatusCode();

@@ -12,12 +12,14 @@ public sealed class ThrottledFollowUpTests(AzuriteFixture storage) : IClassFixtu
     public async Task AThrottledJobKeepsGoingPastTheRetryLimitAndDeliversEveryone()
     {
         var page = NewId();
-        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
-        var settings = OneTimeNotifApplication.Serving(fake, page);
-        settings["SendApi:ThrottlePause"] = "00:00:00.050";
-        // The retry limit is for failures; throttling is not one, however often it comes.
-        settings["FollowUps:MaxRetries"] = "2";
-        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+        var settings = new Dictionary<string, string?>
+        {
+            ["SendApi:ThrottlePause"] = "00:00:00.050",
+            // The retry limit is for failures; throttling is not one, however often it comes.
+            ["FollowUps:MaxRetries"] = "2",
+        };
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [page] };
+        var fake = app.SendApi;
         var tokens = await app.OptInAsync(page, "P", [NewId(), NewId()]);
         // Each send goes three times before the segment is put back: 15 refusals are 5 segment retries.
         fake.FailNext([.. Enumerable.Repeat(FakeError.Throttled, 15)]);
@@ -38,9 +40,9 @@ public sealed class ThrottledFollowUpTests(AzuriteFixture storage) : IClassFixtu
     {
         const int users = 150;
         var page = NewId();
-        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [page] };
+        var fake = app.SendApi;
         fake.LimitPage(page, 15);
-        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(fake, page));
         var tokens = await app.OptInAsync(page, "P", Enumerable.Range(0, users).Select(_ => NewId()));
 
         var jobId = Jobs.NewJobId();

@@ -3,8 +3,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 
 namespace OneTimeNotif.Tests.Host;
 
-[Collection(UsesAzurite.Name)]
-public sealed class AzureSdkEventTests(AzuriteFixture storage)
+public sealed class AzureSdkEventTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     /// <summary>
     /// The WebJobs storage extension would start a forwarder that turns every Azure SDK event source to Verbose; the

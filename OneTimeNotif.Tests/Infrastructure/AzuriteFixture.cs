@@ -1,6 +1,11 @@
 namespace OneTimeNotif.Tests.Infrastructure;
 
-/// <summary>One Azurite for every integration test class; tests keep apart by using their own Page IDs.</summary>
+/// <summary>
+/// The suite's one way to share Azurite: a test class takes it as its class fixture (or, for classes that must run one
+/// at a time over the same store, as their collection's fixture) and its tests keep apart by their own Page IDs. A
+/// class has its own Azurite because the hosts it starts consume the one follow-up queue. Only a test that breaks
+/// storage (an outage) or needs it pristine (a purge that sweeps the whole store) starts an Azurite of its own.
+/// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     private Azurite? _azurite;
@@ -16,12 +21,6 @@ public sealed class AzuriteFixture : IAsyncLifetime
             await _azurite.DisposeAsync();
         }
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class UsesAzurite : ICollectionFixture<AzuriteFixture>
-{
-    public const string Name = "Azurite";
 }
 
 [CollectionDefinition(Name)]

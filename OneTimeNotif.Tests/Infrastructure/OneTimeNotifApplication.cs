@@ -21,7 +21,8 @@ namespace OneTimeNotif.Tests.Infrastructure;
 /// <summary>
 /// The standalone host exactly as it ships (<see cref="StandaloneHost.Build"/>), on Kestrel over real loopback
 /// HTTP, with only what must be swapped: storage endpoints (Azurite), the clock (a <see cref="FakeTimeProvider"/>)
-/// and a log sink that keeps everything. Started on first use.
+/// and a log sink that keeps everything. Started on first use. Given <see cref="SendApiPages"/>, it also starts the
+/// fake Send API those Pages send to, and stops it with the host.
 /// </summary>
 /// <remarks>
 /// Not a WebApplicationFactory: its entry-point interception raced between test classes starting hosts in parallel
@@ -41,6 +42,7 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     private readonly HttpMessageHandler _handler = new SocketsHttpHandler();
     private WebApplication? _app;
     private Uri? _baseAddress;
+    private FakeSendApiServer? _sendApi;
 
     public OneTimeNotifApplication(string storageConnectionString, IDictionary<string, string?>? overrides = null)
     {
@@ -94,6 +96,22 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     /// <summary>The host's Table Storage calls: entities read, and faults a test injects.</summary>
     public StorageTraffic Storage { get; } = new();
 
+    /// <summary>The Pages this host serves through its own fake Send API (<see cref="SendApi"/>), started with it.</summary>
+    public IReadOnlyList<string> SendApiPages { get; init; } = [];
+
+    /// <summary>How a test makes its owned fake Send API behave otherwise than <see cref="FakeFor"/> does.</summary>
+    public Action<FakeSendApiOptions>? ConfigureSendApi { get; init; }
+
+    /// <summary>The fake Send API this host owns (see <see cref="SendApiPages"/>); starts the host if need be.</summary>
+    public FakeSendApiServer SendApi
+    {
+        get
+        {
+            Started();
+            return _sendApi ?? throw new InvalidOperationException("This host was given no SendApiPages: it owns no fake Send API.");
+        }
+    }
+
     public IServiceProvider Services => Started().Services;
 
     public TokenStore Tokens => Services.GetRequiredService<TokenStore>();
@@ -136,6 +154,7 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
             {
                 return;
             }
+            await StartSendApiAsync();
             var app = StandaloneHost.Build([], builder =>
             {
                 builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -169,12 +188,54 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>The owned fake starts first; settings the test passed itself still win over the ones pointing at it.</summary>
+    private async Task StartSendApiAsync()
+    {
+        if (SendApiPages.Count == 0 || _sendApi is not null)
+        {
+            return;
+        }
+        var options = FakeFor([.. SendApiPages]);
+        ConfigureSendApi?.Invoke(options);
+        _sendApi = await FakeSendApiServer.StartAsync(options);
+        foreach (var (key, value) in Serving(_sendApi, [.. SendApiPages]))
+        {
+            _settings.TryAdd(key, value);
+        }
+    }
+
+    /// <summary>
+    /// Stops the host and starts it again with <paramref name="changes"/> applied to its settings, as an operator who
+    /// fixes a setting and redeploys: storage, the clock, the logs and the owned fake Send API (with what it recorded)
+    /// carry over.
+    /// </summary>
+    public async Task RestartAsync(IDictionary<string, string?>? changes = null)
+    {
+        await StopHostAsync();
+        foreach (var (key, value) in changes ?? new Dictionary<string, string?>())
+        {
+            _settings[key] = value;
+        }
+        StartServer();
+    }
+
+    private async Task StopHostAsync()
     {
         if (_app is not null)
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+            _app = null;
+            _baseAddress = null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopHostAsync();
+        if (_sendApi is not null)
+        {
+            await _sendApi.DisposeAsync();
         }
         _handler.Dispose();
         _start.Dispose();
@@ -208,23 +269,12 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     }
 
     /// <summary>Waits until a log entry with <paramref name="eventId"/> matches (or fails the test after <paramref name="timeout"/>).</summary>
-    public async Task<CapturedLog> WaitForLogAsync(int eventId, Func<CapturedLog, bool>? match = null, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            var found = Logs.Entries.FirstOrDefault(l => l.EventId.Id == eventId && (match is null || match(l)));
-            if (found is not null)
-            {
-                return found;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"No log event {eventId}.{Environment.NewLine}{RecentProblems()}");
-            }
-            await Task.Delay(50);
-        }
-    }
+    public async Task<CapturedLog> WaitForLogAsync(int eventId, Func<CapturedLog, bool>? match = null, TimeSpan? timeout = null) =>
+        (await Poll.UntilAsync(
+            () => Task.FromResult(Logs.Entries.FirstOrDefault(l => l.EventId.Id == eventId && (match is null || match(l)))),
+            found => found is not null,
+            timeout,
+            _ => $"no log event {eventId}.{Environment.NewLine}{RecentProblems()}"))!;
 
     private string RecentProblems() => string.Join(Environment.NewLine,
         Logs.Entries.Where(l => l.Level is >= LogLevel.Warning and < LogLevel.None).Select(l => $"{l.Category}: {l.Text}").TakeLast(20));
@@ -296,23 +346,13 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
         WaitForJobAsync(jobId, status => status.State is JobState.Completed or JobState.Stopped or JobState.Cancelled, timeout);
 
     /// <summary>Waits until the job's status satisfies <paramref name="until"/> (or fails the test after <paramref name="timeout"/>).</summary>
-    public async Task<FollowUpStatus> WaitForJobAsync(string jobId, Func<FollowUpStatus, bool> until, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var status = await GetFollowUpStatusAsync(jobId);
-            if (status is not null && until(status))
-            {
-                return status;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Job {jobId} did not reach the state awaited: {status}{Environment.NewLine}{RecentProblems()}");
-            }
-            await Task.Delay(100);
-        }
-    }
+    public async Task<FollowUpStatus> WaitForJobAsync(string jobId, Func<FollowUpStatus, bool> until, TimeSpan? timeout = null) =>
+        (await Poll.UntilAsync(
+            () => GetFollowUpStatusAsync(jobId),
+            status => status is not null && until(status),
+            timeout ?? TimeSpan.FromSeconds(30),
+            status => $"job {jobId} did not reach the state awaited: {status}{Environment.NewLine}{RecentProblems()}",
+            interval: TimeSpan.FromMilliseconds(100)))!;
 
     public async Task<List<StoredToken>> GetTokensAsync(string pageId, string payload, string? psid = null)
     {

@@ -11,7 +11,8 @@ public static class Poll
 
     /// <summary>Reads until <paramref name="done"/> holds for what was read, and returns that.</summary>
     /// <param name="describe">What the failure message says about the last value read (and anything else useful).</param>
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null, Func<T, string>? describe = null)
+    /// <param name="interval">How long between reads; 50 ms unless the condition itself is about time passing.</param>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null, Func<T, string>? describe = null, TimeSpan? interval = null)
     {
         ArgumentNullException.ThrowIfNull(read);
         ArgumentNullException.ThrowIfNull(done);
@@ -28,7 +29,7 @@ public static class Poll
             {
                 throw new TimeoutException($"Still waiting after {limit.TotalSeconds:0.#} s. Last seen: {(describe is null ? value?.ToString() : describe(value))}");
             }
-            await Task.Delay(Interval);
+            await Task.Delay(interval ?? Interval);
         }
     }
 

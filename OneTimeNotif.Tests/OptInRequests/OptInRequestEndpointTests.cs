@@ -11,34 +11,20 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.OptInRequests;
 
 /// <summary><c>POST /api/optin-requests</c> over HTTP, through the real host, to the fake Send API.</summary>
-[Collection(UsesAzurite.Name)]
-public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
     private readonly string _psid = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        _app = Start(OneTimeNotifApplication.PageAccessToken);
+        _app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        _app.StartServer();
+        return Task.CompletedTask;
     }
 
-    private OneTimeNotifApplication Start(string pageToken)
-    {
-        var settings = OneTimeNotifApplication.Serving(_fake, _page);
-        settings[$"Messenger:Pages:{_page}:AccessToken"] = pageToken;
-        var app = new OneTimeNotifApplication(storage.Azurite, settings);
-        app.StartServer();
-        return app;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private JsonObject Request(string title = "Tell me when the blue kettle is back", string payload = "RESTOCK:sku-42", params string[] sensitive)
     {
@@ -60,7 +46,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var sent = (await response.Content.ReadFromJsonAsync<OptInRequestSent>())!;
-        var delivery = Assert.Single(_fake.Deliveries);
+        var delivery = Assert.Single(_app.SendApi.Deliveries);
         Assert.Equal((_page, _psid, delivery.MessageId), (sent.PageId, sent.Psid, sent.MessageId));
         Assert.Equal((_page, _psid, null), (delivery.PageId, delivery.Psid, delivery.Token));
         var expected = JsonNode.Parse("""
@@ -76,7 +62,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
         var response = await _app.PostOptInRequestAsync(Request(), withKey: false);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     [Fact]
@@ -88,7 +74,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
         var response = await _app.PostOptInRequestAsync(Request(title: title));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Single(_fake.Deliveries);
+        Assert.Single(_app.SendApi.Deliveries);
     }
 
     public static TheoryData<string, string, string> InvalidRequests => new()
@@ -117,7 +103,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(reason, (await ProblemAsync(response)).Detail, StringComparison.Ordinal);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     [Fact]
@@ -129,7 +115,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
         var detail = (await ProblemAsync(response)).Detail!;
         Assert.Contains("a value marked sensitive", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("778812", detail, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     [Theory]
@@ -141,7 +127,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
         var response = await _app.CreateKeyedClient().PostAsync(OptInRequestEndpoints.Route, new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     public static TheoryData<string, HttpStatusCode, string> MetaRefusals => new()
@@ -161,7 +147,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
     {
         var fakeError = (FakeError)typeof(FakeError).GetField(error)!.GetValue(null)!;
         // Thrice: a throttled call goes again after the Page's pause, twice at most.
-        _fake.FailNext(fakeError, fakeError, fakeError);
+        _app.SendApi.FailNext(fakeError, fakeError, fakeError);
 
         var response = await _app.PostOptInRequestAsync(Request());
 
@@ -174,7 +160,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
     [Fact]
     public async Task APageMetaBlockedIs429WithRetryAfterAndTheNextRequestWaitsWithoutCallingMeta()
     {
-        _fake.BlockPage(_page, TimeSpan.FromSeconds(30));
+        _app.SendApi.BlockPage(_page, TimeSpan.FromSeconds(30));
 
         var first = await _app.PostOptInRequestAsync(Request());
         var second = await _app.PostOptInRequestAsync(Request());
@@ -183,13 +169,13 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
         Assert.InRange(first.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
         Assert.Contains("send budget is paused", (await ProblemAsync(second)).Detail, StringComparison.Ordinal);
-        Assert.Equal(1, _fake.Calls);
+        Assert.Equal(1, _app.SendApi.Calls);
     }
 
     [Fact]
     public async Task ATitleMetaRefusesIs400WithMetasReason()
     {
-        _fake.FailNext(new FakeError(400, 100, null, "(#100) Param message[attachment][payload][title] is invalid"));
+        _app.SendApi.FailNext(new FakeError(400, 100, null, "(#100) Param message[attachment][payload][title] is invalid"));
 
         var response = await _app.PostOptInRequestAsync(Request());
 
@@ -201,8 +187,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
     public async Task ABadPageTokenIs502NamingThePageAndNeverTheToken()
     {
         const string revoked = "EAAGrevoked-page-token-77c1";
-        await _app.DisposeAsync();
-        _app = Start(revoked);
+        await _app.RestartAsync(new Dictionary<string, string?> { [$"Messenger:Pages:{_page}:AccessToken"] = revoked });
 
         var response = await _app.PostOptInRequestAsync(Request());
 
@@ -220,7 +205,7 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IAsyncLi
         const string title = "Secret-ish title 3d1f", payload = "TOPIC:9f2c-payload";
         await _app.PostOptInRequestAsync(Request(title: title, payload: payload));
         await _app.PostOptInRequestAsync(Request(title: title, payload: "TOPIC:hidden-7a1e", sensitive: ["hidden-7a1e"]));
-        _fake.FailNext(FakeError.OutsideWindow);
+        _app.SendApi.FailNext(FakeError.OutsideWindow);
         await _app.PostOptInRequestAsync(Request(title: title, payload: payload));
 
         Assert.Contains(_app.Logs.Entries, l => l.EventId.Id == 8001);

@@ -10,26 +10,21 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.OptInRequests;
 
 /// <summary><c>POST /api/optin-requests</c> with <c>"kind": "recurring"</c>: Meta's <c>notification_messages</c> template.</summary>
-[Collection(UsesAzurite.Name)]
-public sealed class RecurringRequestTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class RecurringRequestTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
     private readonly string _psid = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        _app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
-        _fake.Clock = _app.Time;
+        _app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        // Meta's 48-hour rule runs on the same clock as the host.
+        _app.SendApi.Clock = _app.Time;
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private JsonObject Request(string title = "Weekly deals on kettles", string payload = "DEALS:kettles") => new()
     {
@@ -54,7 +49,7 @@ public sealed class RecurringRequestTests(AzuriteFixture storage) : IAsyncLifeti
         var response = await _app.PostOptInRequestAsync(body);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var delivery = Assert.Single(_fake.Deliveries);
+        var delivery = Assert.Single(_app.SendApi.Deliveries);
         Assert.Equal(_psid, delivery.Psid);
         var expected = JsonNode.Parse("""
             {"attachment":{"type":"template","payload":{"template_type":"notification_messages",
@@ -70,7 +65,7 @@ public sealed class RecurringRequestTests(AzuriteFixture storage) : IAsyncLifeti
         var response = await _app.PostOptInRequestAsync(Request(title: "お知らせ・إشعارات", payload: "عروض:週刊"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var template = Assert.Single(_fake.Deliveries).Message["attachment"]!["payload"]!.AsObject();
+        var template = Assert.Single(_app.SendApi.Deliveries).Message["attachment"]!["payload"]!.AsObject();
         Assert.Equal(["template_type", "title", "payload"], template.Select(p => p.Key));
         Assert.Equal("عروض:週刊", template["payload"]!.GetValue<string>());
     }
@@ -109,7 +104,7 @@ public sealed class RecurringRequestTests(AzuriteFixture storage) : IAsyncLifeti
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(reason, await DetailAsync(response), StringComparison.Ordinal);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, _app.SendApi.Calls);
     }
 
     [Fact]
@@ -146,7 +141,7 @@ public sealed class RecurringRequestTests(AzuriteFixture storage) : IAsyncLifeti
     [InlineData(nameof(FakeError.RecurringStopped), HttpStatusCode.Conflict, "stopped notifications")]
     public async Task MetasOtherRefusalsMapAsForTheOtnRequest(string error, HttpStatusCode status, string reason)
     {
-        _fake.FailNext((FakeError)typeof(FakeError).GetField(error)!.GetValue(null)!);
+        _app.SendApi.FailNext((FakeError)typeof(FakeError).GetField(error)!.GetValue(null)!);
 
         var response = await _app.PostOptInRequestAsync(Request());
 

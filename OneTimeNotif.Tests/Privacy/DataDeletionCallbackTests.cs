@@ -17,26 +17,21 @@ public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFi
     private readonly string _page = NewId();
     private readonly string _otherServedPage = NewId();
     private readonly string _notServedPage = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        var fakeOptions = OneTimeNotifApplication.FakeFor(_page, _otherServedPage);
-        // One ID per page of the answer: the mapping must follow Meta's paging.
-        fakeOptions.IdsForPagesPageSize = 1;
-        _fake = await FakeSendApiServer.StartAsync(fakeOptions);
-        var settings = OneTimeNotifApplication.Serving(_fake, _page, _otherServedPage);
-        settings["Privacy:RetryDelay"] = "00:00:01";
-        _app = new OneTimeNotifApplication(storage.Azurite, settings);
+        _app = new OneTimeNotifApplication(storage.Azurite, new Dictionary<string, string?> { ["Privacy:RetryDelay"] = "00:00:01" })
+        {
+            SendApiPages = [_page, _otherServedPage],
+            // One ID per page of the answer: the mapping must follow Meta's paging.
+            ConfigureSendApi = options => options.IdsForPagesPageSize = 1,
+        };
         _app.StartServer();
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     /// <summary>As Meta builds it: base64url without padding of the HMAC-SHA256 of the encoded payload, a dot, the encoded payload.</summary>
     private static string MetaSignedRequest(string asid, string secret = OneTimeNotifApplication.AppSecret)
@@ -68,20 +63,8 @@ public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFi
         return await response.Content.ReadAsStringAsync();
     }
 
-    private async Task<string> WaitForDoneAsync(string url)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var page = await StatusPageAsync(url);
-            if (page.Contains("Status: done", StringComparison.Ordinal))
-            {
-                return page;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"the request never finished: {page}");
-            await Task.Delay(100);
-        }
-    }
+    private Task<string> WaitForDoneAsync(string url) =>
+        Poll.UntilAsync(() => StatusPageAsync(url), page => page.Contains("Status: done", StringComparison.Ordinal), TimeSpan.FromSeconds(30), page => $"the request never finished: {page}");
 
     [Fact]
     public async Task AGoodSignedRequestErasesTheUserOnEveryServedPageAndItsStatusPageSaysDone()
@@ -90,9 +73,9 @@ public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFi
         await _app.OptInAsync(_page, "RESTOCK:kettle", [user, other]);
         await _app.OptInAsync(_otherServedPage, "RESTOCK:kettle", [sameUserElsewhere]);
         await _app.OptInAsync(_notServedPage, "RESTOCK:kettle", [unserved]);
-        _fake.AddPageScopedId(asid, _page, user);
-        _fake.AddPageScopedId(asid, _notServedPage, unserved);
-        _fake.AddPageScopedId(asid, _otherServedPage, sameUserElsewhere);
+        _app.SendApi.AddPageScopedId(asid, _page, user);
+        _app.SendApi.AddPageScopedId(asid, _notServedPage, unserved);
+        _app.SendApi.AddPageScopedId(asid, _otherServedPage, sameUserElsewhere);
 
         var (url, code) = await RequestDeletionAsync(asid);
 
@@ -106,8 +89,8 @@ public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFi
         Assert.Single(await _app.GetTokensAsync(_page, "RESTOCK:kettle", other));
         Assert.Single(await _app.GetTokensAsync(_notServedPage, "RESTOCK:kettle", unserved));
         // Three pages of Meta's answer, each asked for with its cursor: the app token never travels in a URL.
-        Assert.Equal(3, _fake.RequestTargets.Count(t => t.Contains("ids_for_pages", StringComparison.Ordinal)));
-        Assert.DoesNotContain(_fake.RequestTargets, t => t.Contains(OneTimeNotifApplication.AppSecret, StringComparison.Ordinal) || t.Contains("access_token", StringComparison.Ordinal));
+        Assert.Equal(3, _app.SendApi.RequestTargets.Count(t => t.Contains("ids_for_pages", StringComparison.Ordinal)));
+        Assert.DoesNotContain(_app.SendApi.RequestTargets, t => t.Contains(OneTimeNotifApplication.AppSecret, StringComparison.Ordinal) || t.Contains("access_token", StringComparison.Ordinal));
     }
 
     [Theory]
@@ -118,7 +101,7 @@ public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFi
     {
         var (asid, user) = (NewId(), NewId());
         await _app.OptInAsync(_page, "RESTOCK:kettle", [user]);
-        _fake.AddPageScopedId(asid, _page, user);
+        _app.SendApi.AddPageScopedId(asid, _page, user);
         var good = MetaSignedRequest(asid);
         var signedRequest = fault switch
         {
@@ -131,9 +114,8 @@ public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFi
         var response = await CallbackAsync(signedRequest);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        await Task.Delay(500);
-        Assert.Single(await _app.GetTokensAsync(_page, "RESTOCK:kettle", user));
-        Assert.DoesNotContain(_fake.RequestTargets, t => t.Contains("ids_for_pages", StringComparison.Ordinal));
+        await Poll.HoldsAsync(async () => (await _app.GetTokensAsync(_page, "RESTOCK:kettle", user)).Count == 1, TimeSpan.FromMilliseconds(500), () => "the refused request erased the user");
+        Assert.DoesNotContain(_app.SendApi.RequestTargets, t => t.Contains("ids_for_pages", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -141,8 +123,8 @@ public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFi
     {
         var (asid, user) = (NewId(), NewId());
         await _app.OptInAsync(_page, "RESTOCK:kettle", [user]);
-        _fake.AddPageScopedId(asid, _page, user);
-        _fake.FailNext(FakeError.ServerError);
+        _app.SendApi.AddPageScopedId(asid, _page, user);
+        _app.SendApi.FailNext(FakeError.ServerError);
 
         var (url, code) = await RequestDeletionAsync(asid);
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Privacy;
 using OneTimeNotif.Tests.Infrastructure;
@@ -13,21 +12,16 @@ namespace OneTimeNotif.Tests.Privacy;
 public sealed class UserErasureTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        _app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        _app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
         _app.StartServer();
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private async Task<ErasureCounts> EraseAsync(string psid)
     {
@@ -72,7 +66,7 @@ public sealed class UserErasureTests(AzuriteFixture storage) : IClassFixture<Azu
         var next = Jobs.NewJobId();
         await _app.SubmitFollowUpAsync(Jobs.Json(next, _page, "RESTOCK:kettle", text: "Kettles are back"));
         Assert.Equal(1, (await _app.WaitForJobAsync(next)).Sent);
-        Assert.Equal(kettle[kept], Assert.Single(_fake.Deliveries, d => d.Message["text"]!.GetValue<string>() == "Kettles are back").Token);
+        Assert.Equal(kettle[kept], Assert.Single(_app.SendApi.Deliveries, d => d.Message["text"]!.GetValue<string>() == "Kettles are back").Token);
     }
 
     [Fact]
@@ -103,7 +97,7 @@ public sealed class UserErasureTests(AzuriteFixture storage) : IClassFixture<Azu
     {
         var (erased, kept) = (NewId(), NewId());
         await _app.OptInAsync(_page, "RESTOCK:kettle", [erased, kept]);
-        _fake.Latency = TimeSpan.FromSeconds(2);
+        _app.SendApi.Latency = TimeSpan.FromSeconds(2);
         var job = Jobs.NewJobId();
         await _app.SubmitFollowUpAsync(Jobs.Json(job, _page, "RESTOCK:kettle"));
         // Counts appear when a segment's attempt ends; the tokens show the bindings at once.

@@ -1,6 +1,5 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tests.Infrastructure;
@@ -15,24 +14,21 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
 {
     private readonly string _page = NewId();
     private Azurite _azurite = null!;
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
     public async Task InitializeAsync()
     {
         _azurite = await Azurite.StartAsync();
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        var settings = new Dictionary<string, string?>();
         settings["Purge:DeliveryRetention"] = "30.00:00:00";
         settings["FollowUps:SegmentSize"] = "2";
-        _app = new OneTimeNotifApplication(_azurite, settings) { WithoutPurgeScheduler = true };
+        _app = new OneTimeNotifApplication(_azurite, settings) { WithoutPurgeScheduler = true, SendApiPages = [_page] };
         _app.StartServer();
     }
 
     public async Task DisposeAsync()
     {
         await _app.DisposeAsync();
-        await _fake.DisposeAsync();
         await _azurite.DisposeAsync();
     }
 
@@ -123,7 +119,7 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
         var status = await _app.WaitForJobAsync(jobId);
 
         Assert.Equal(1, status.Sent);
-        Assert.Equal(2, _fake.Deliveries.Count);
+        Assert.Equal(2, _app.SendApi.Deliveries.Count);
         Assert.Equal(0, (await _app.PurgeAsync()).JobsDeleted);
     }
 
@@ -133,7 +129,7 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
         var users = Enumerable.Range(0, 3).Select(_ => NewId()).ToList();
         await _app.OptInAsync(_page, "TOPIC", users);
         var jobId = Jobs.NewJobId();
-        _fake.RevokePageTokensAfter(0);
+        _app.SendApi.RevokePageTokensAfter(0);
         await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "TOPIC"));
         Assert.Equal(JobState.Stopped, (await _app.WaitForJobAsync(jobId)).State);
         // Its worker died holding bindings (bound, no call made), and nobody resumed the job.
@@ -141,7 +137,7 @@ public sealed class DeliveryRetentionTests : IAsyncLifetime
         {
             await BindAsync(jobId, token);
         }
-        _fake.RestorePageTokens();
+        _app.SendApi.RestorePageTokens();
 
         _app.Time.Advance(TimeSpan.FromDays(31));
         var report = await _app.PurgeAsync();

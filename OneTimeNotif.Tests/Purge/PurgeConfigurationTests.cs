@@ -3,8 +3,7 @@ using OneTimeNotif.Tests.Infrastructure;
 
 namespace OneTimeNotif.Tests.Purge;
 
-[Collection(UsesAzurite.Name)]
-public sealed class PurgeConfigurationTests(AzuriteFixture storage)
+public sealed class PurgeConfigurationTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Theory]
     [InlineData("PurgeSchedule", "0 3 * * *", "PurgeSchedule")]

@@ -63,8 +63,7 @@ public sealed class PurgeSchedulerTests : IAsyncLifetime
 
         // Every day at 03:00 UTC; the clock stands at 2026-11-23 09:30.
         app.Time.SetUtcNow(new DateTimeOffset(2026, 11, 24, 2, 59, 59, TimeSpan.Zero));
-        await Task.Delay(300);
-        Assert.Equal(0, Count(app, Running));
+        await Poll.HoldsAsync(() => Count(app, Running) == 0, TimeSpan.FromMilliseconds(300), Describe);
         Assert.Contains(expired, await TokensAsync(app, _page));
 
         app.Time.Advance(TimeSpan.FromSeconds(1));
@@ -88,7 +87,7 @@ public sealed class PurgeSchedulerTests : IAsyncLifetime
             await app.WaitForLogAsync(SkippedLeaseHeld);
             Assert.Contains(expired, await TokensAsync(app, _page));
         }
-        await WaitUntilAsync(() => Count(app, Scheduled) == 2);
+        await Poll.UntilAsync(() => Count(app, Scheduled) == 2, describe: Describe);
         app.Time.Advance(TimeSpan.FromDays(1));
         await app.WaitForLogAsync(Ran);
 
@@ -106,10 +105,10 @@ public sealed class PurgeSchedulerTests : IAsyncLifetime
         for (var day = 1; day <= 3; day++)
         {
             // Each host has taken its next occurrence from its clock before the clock moves on.
-            await WaitUntilAsync(() => Count(first, Scheduled) == day && Count(second, Scheduled) == day);
+            await Poll.UntilAsync(() => Count(first, Scheduled) == day && Count(second, Scheduled) == day, describe: Describe);
             first.Time.Advance(TimeSpan.FromDays(1));
             second.Time.Advance(TimeSpan.FromDays(1));
-            await WaitUntilAsync(() => Decided(first) + Decided(second) == 2 * day);
+            await Poll.UntilAsync(() => Decided(first) + Decided(second) == 2 * day, describe: Describe);
 
             Assert.Equal(day, Count(first, Running) + Count(second, Running));
         }
@@ -124,8 +123,8 @@ public sealed class PurgeSchedulerTests : IAsyncLifetime
         var second = await StartAsync("* * * * * *", systemClock: true);
         var (expired, live) = await OptInAsync(first, DateTimeOffset.UtcNow);
 
-        await WaitUntilAsync(async () => !(await TokensAsync(first, _page)).Contains(expired));
-        await WaitUntilAsync(() => Count(first, Ran) + Count(second, Ran) >= 3);
+        await Poll.UntilAsync(async () => !(await TokensAsync(first, _page)).Contains(expired), describe: Describe);
+        await Poll.UntilAsync(() => Count(first, Ran) + Count(second, Ran) >= 3, describe: Describe);
 
         Assert.Equal([live], await TokensAsync(first, _page));
         var occurrences = first.Logs.Entries.Concat(second.Logs.Entries).Where(l => l.EventId.Id == Running).Select(l => l.Text.Split(" started")[0]).ToList();
@@ -136,15 +135,4 @@ public sealed class PurgeSchedulerTests : IAsyncLifetime
         app.Logs.Entries.Where(l => l.EventId.Id is >= 7000 and < 10000 || l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning)
             .Select(l => $"host {i}: {l.EventId.Id} {l.Text}")));
 
-    private Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
-
-    private async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within 20 seconds. Logs: {Describe()}");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -62,17 +62,13 @@ public sealed class TokenPurgeTests : IAsyncLifetime
     /// </summary>
     private async Task<SortedSet<string>> SettledTokensAsync()
     {
-        var before = await StoredTokensAsync();
-        while (true)
+        SortedSet<string>? before = null;
+        return await Poll.UntilAsync(StoredTokensAsync, now =>
         {
-            await Task.Delay(300);
-            var now = await StoredTokensAsync();
-            if (now.SetEquals(before))
-            {
-                return now;
-            }
+            var settled = before is not null && now.SetEquals(before);
             before = now;
-        }
+            return settled;
+        }, interval: TimeSpan.FromMilliseconds(300));
     }
 
     private static SortedSet<string> Sorted(IEnumerable<string> tokens) => new(tokens, StringComparer.Ordinal);

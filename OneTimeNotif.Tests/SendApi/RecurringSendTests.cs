@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.SendApi;
 using OneTimeNotif.Tests.Infrastructure;
 using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
@@ -8,25 +7,20 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.SendApi;
 
 /// <summary>Sends with a recurring token, against the fake's version of Meta's rules: reusable, 48 hours apart, never once stopped.</summary>
-[Collection(UsesAzurite.Name)]
-public sealed class RecurringSendTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class RecurringSendTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private readonly string _page = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        _app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
-        _fake.Clock = _app.Time;
+        _app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        // Meta's 48-hour rule runs on the same clock as the host.
+        _app.SendApi.Clock = _app.Time;
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private SendApiClient Client => _app.Services.GetRequiredService<SendApiClient>();
 
@@ -46,20 +40,20 @@ public sealed class RecurringSendTests(AzuriteFixture storage) : IAsyncLifetime
         Assert.Equal(SendStatus.TooSoon, tooSoon.Status);
         Assert.Equal((4, 2018354), (tooSoon.Error!.Code, tooSoon.Error.Subcode));
         Assert.Equal(SendStatus.Sent, later.Status);
-        Assert.Equal([token, token], _fake.Deliveries.Select(d => d.RecurringToken));
-        Assert.All(_fake.Deliveries, d => Assert.Null(d.Token));
+        Assert.Equal([token, token], _app.SendApi.Deliveries.Select(d => d.RecurringToken));
+        Assert.All(_app.SendApi.Deliveries, d => Assert.Null(d.Token));
         // Too soon is about one token, not the Page's rate: it is not retried like throttling.
-        Assert.Equal(3, _fake.Calls);
+        Assert.Equal(3, _app.SendApi.Calls);
     }
 
     [Fact]
     public async Task AStoppedTokenIsRefusedWith1893015UntilResumed()
     {
         var token = NewRecurringToken();
-        _fake.StopRecurringToken(token);
+        _app.SendApi.StopRecurringToken(token);
 
         var stopped = await Client.SendWithRecurringTokenAsync(_page, token, Text);
-        _fake.ResumeRecurringToken(token);
+        _app.SendApi.ResumeRecurringToken(token);
         var resumed = await Client.SendWithRecurringTokenAsync(_page, token, Text);
 
         Assert.Equal(SendStatus.UserUnavailable, stopped.Status);

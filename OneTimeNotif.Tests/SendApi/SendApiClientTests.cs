@@ -7,22 +7,15 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 
 namespace OneTimeNotif.Tests.SendApi;
 
-[Collection(UsesAzurite.Name)]
-public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class SendApiClientTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     private readonly string _page = NewId();
-    private FakeSendApiServer _fake = null!;
-
-    public async Task InitializeAsync() => _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-
-    public async Task DisposeAsync() => await _fake.DisposeAsync();
-
     private static JsonObject Text => new() { ["text"] = "hello" };
 
     [Fact]
     public async Task ATokenSendSucceedsOnceWithTheTokensInTheBodyAndHeaderNeverInTheUrl()
     {
-        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
         var client = app.Services.GetRequiredService<SendApiClient>();
         var token = NewToken();
 
@@ -32,8 +25,8 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
         Assert.Equal(SendStatus.Sent, first.Status);
         Assert.StartsWith("m_", first.MessageId, StringComparison.Ordinal);
         Assert.Equal(SendStatus.TokenRejected, second.Status);
-        Assert.Equal(token, Assert.Single(_fake.Deliveries).Token);
-        Assert.All(_fake.RequestTargets, target =>
+        Assert.Equal(token, Assert.Single(app.SendApi.Deliveries).Token);
+        Assert.All(app.SendApi.RequestTargets, target =>
         {
             Assert.Equal($"/v23.0/{_page}/messages", target);
             Assert.DoesNotContain(token, target, StringComparison.Ordinal);
@@ -44,36 +37,36 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
     [Fact]
     public async Task AThrottledTokenSendGoesAgainAfterThePagesPauseWithTheSameToken()
     {
-        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
         var token = NewToken();
-        _fake.FailNext(FakeError.Throttled);
+        app.SendApi.FailNext(FakeError.Throttled);
 
         var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync(_page, token, Text);
 
         Assert.Equal(SendStatus.Sent, result.Status);
-        Assert.Equal(2, _fake.Calls);
-        Assert.Equal(token, Assert.Single(_fake.Deliveries).Token);
+        Assert.Equal(2, app.SendApi.Calls);
+        Assert.Equal(token, Assert.Single(app.SendApi.Deliveries).Token);
     }
 
     [Fact]
     public async Task AThrottleThatOutlastsTheRetriesIsReportedForTheFollowUpToBackOff()
     {
-        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
-        _fake.FailNext(FakeError.Throttled, FakeError.Throttled, FakeError.Throttled);
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        app.SendApi.FailNext(FakeError.Throttled, FakeError.Throttled, FakeError.Throttled);
 
         var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync(_page, NewToken(), Text);
 
         Assert.Equal(SendStatus.Throttled, result.Status);
-        Assert.Equal(3, _fake.Calls);
-        Assert.Empty(_fake.Deliveries);
+        Assert.Equal(3, app.SendApi.Calls);
+        Assert.Empty(app.SendApi.Deliveries);
     }
 
     [Fact]
     public async Task AWrongAppSecretIsAConfigurationFaultNotARejectedToken()
     {
-        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        var settings = new Dictionary<string, string?>();
         settings["Messenger:AppSecret"] = "a-different-app-secret";
-        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [_page] };
 
         var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync(_page, NewToken(), Text);
 
@@ -85,21 +78,21 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
     [Fact]
     public async Task APageWithoutAConfiguredTokenIsAConfigurationFaultWithoutCallingMeta()
     {
-        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
 
         var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync("4242", NewToken(), Text);
 
         Assert.Equal(SendStatus.ConfigurationFault, result.Status);
         Assert.Contains("Messenger__Pages__4242__AccessToken", result.Reason, StringComparison.Ordinal);
-        Assert.Equal(0, _fake.Calls);
+        Assert.Equal(0, app.SendApi.Calls);
     }
 
     [Fact]
     public async Task AnUnreachableSendApiIsTransient()
     {
-        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        var settings = new Dictionary<string, string?>();
         settings["Messenger:GraphBaseUrl"] = $"http://127.0.0.1:{Azurite.FreePort()}/";
-        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [_page] };
 
         var result = await app.Services.GetRequiredService<SendApiClient>().SendWithTokenAsync(_page, NewToken(), Text);
 
@@ -109,9 +102,9 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
     [Fact]
     public async Task CallsToOnePageArePacedToTheConfiguredRate()
     {
-        var settings = OneTimeNotifApplication.Serving(_fake, _page);
+        var settings = new Dictionary<string, string?>();
         settings["SendApi:MessagesPerSecondPerPage"] = "50";
-        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [_page] };
         var client = app.Services.GetRequiredService<SendApiClient>();
         await client.SendWithTokenAsync(_page, NewToken(), Text);
 
@@ -120,16 +113,16 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
 
         // 60 calls at 50/s cannot finish in much under 1.2 s, however many run at once.
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(1), $"took {DateTime.UtcNow - started}");
-        Assert.Equal(61, _fake.Deliveries.Count);
+        Assert.Equal(61, app.SendApi.Deliveries.Count);
     }
 
     [Fact]
     public async Task ABlockMetaNamesPausesThePageAndTheCallerIsToldWhenToComeBack()
     {
-        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
         var client = app.Services.GetRequiredService<SendApiClient>();
         await client.SendWithTokenAsync(_page, NewToken(), Text);
-        _fake.BlockPage(_page, TimeSpan.FromSeconds(10));
+        app.SendApi.BlockPage(_page, TimeSpan.FromSeconds(10));
 
         var result = await client.SendWithTokenAsync(_page, NewToken(), Text);
         var again = await client.SendWithTokenAsync(_page, NewToken(), Text);
@@ -137,16 +130,15 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IAsyncLifetime
         Assert.Equal(SendStatus.Throttled, result.Status);
         Assert.InRange(result.RetryAfter!.Value, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
         Assert.Equal(SendStatus.Throttled, again.Status);
-        Assert.Equal(2, _fake.Calls);
+        Assert.Equal(2, app.SendApi.Calls);
     }
 
     [Fact]
     public async Task TheDefaultRateIsFortyAPageKeepingItsInboxAndAPageMayBeConfiguredFaster()
     {
         var fast = NewId();
-        var settings = OneTimeNotifApplication.Serving(_fake, _page, fast);
-        settings[$"Messenger:Pages:{fast}:MessagesPerSecond"] = "200";
-        await using var app = new OneTimeNotifApplication(storage.Azurite, settings);
+        var settings = new Dictionary<string, string?> { [$"Messenger:Pages:{fast}:MessagesPerSecond"] = "200" };
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [_page, fast] };
         var budget = app.Services.GetRequiredService<SendBudget>();
 
         Assert.Equal(40, budget.ConfiguredRate(_page));

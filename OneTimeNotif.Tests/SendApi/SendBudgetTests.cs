@@ -11,8 +11,7 @@ namespace OneTimeNotif.Tests.SendApi;
 /// The shared per-Page budget on real storage and the wall clock. Two <see cref="SendBudget"/> objects on one storage
 /// account stand for two instances: they share nothing but the Page's row.
 /// </summary>
-[Collection(UsesAzurite.Name)]
-public sealed class SendBudgetTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class SendBudgetTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private const int Rate = 20;
     private readonly string _page = NewId();

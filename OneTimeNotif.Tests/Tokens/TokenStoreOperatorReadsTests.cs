@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 using OneTimeNotif.Tests.Infrastructure;
@@ -12,21 +11,16 @@ namespace OneTimeNotif.Tests.Tokens;
 public sealed class TokenStoreOperatorReadsTests(AzuriteFixture storage) : IAsyncLifetime
 {
     private readonly string _page = NewId();
-    private FakeSendApiServer _fake = null!;
     private OneTimeNotifApplication _app = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(_page));
-        _app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(_fake, _page));
+        _app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
         _app.StartServer();
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
-    {
-        await _app.DisposeAsync();
-        await _fake.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> items)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.FollowUps;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tests.Infrastructure;
@@ -16,8 +15,8 @@ public sealed class OversizedOptInTests(AzuriteFixture storage) : IClassFixture<
     public async Task ABatchWithOneOversizedOptInIsAcceptedAndItsGoodOptInsAreStoredAndDeliverable(string oversized)
     {
         var page = NewId();
-        await using var fake = await FakeSendApiServer.StartAsync(OneTimeNotifApplication.FakeFor(page));
-        await using var app = new OneTimeNotifApplication(storage.Azurite, OneTimeNotifApplication.Serving(fake, page));
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [page] };
+        var fake = app.SendApi;
         var good = Enumerable.Range(0, 4).ToDictionary(_ => NewId(), _ => NewToken());
         var huge = new string('x', StorageRefusal.MaxStringPropertyChars + 1);
         var badUser = NewId();

@@ -6,8 +6,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.Webhook;
 
 /// <summary>Meta's <c>notification_messages</c> events through the real webhook: opt-ins, stops and resumes, in any order.</summary>
-[Collection(UsesAzurite.Name)]
-public sealed class RecurringOptInTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class RecurringOptInTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private const string Stop = "STOP_NOTIFICATIONS";
     private const string Resume = "RESUME_NOTIFICATIONS";

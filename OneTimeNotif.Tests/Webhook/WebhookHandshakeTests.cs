@@ -3,8 +3,7 @@ using OneTimeNotif.Tests.Infrastructure;
 
 namespace OneTimeNotif.Tests.Webhook;
 
-[Collection(UsesAzurite.Name)]
-public sealed class WebhookHandshakeTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class WebhookHandshakeTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private OneTimeNotifApplication _app = null!;
 

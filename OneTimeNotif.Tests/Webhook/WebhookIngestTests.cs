@@ -6,8 +6,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 
 namespace OneTimeNotif.Tests.Webhook;
 
-[Collection(UsesAzurite.Name)]
-public sealed class WebhookIngestTests(AzuriteFixture storage) : IAsyncLifetime
+public sealed class WebhookIngestTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
     private static readonly DateTimeOffset OptedInAt = new(2026, 11, 20, 8, 15, 30, 123, TimeSpan.Zero);
     private OneTimeNotifApplication _app = null!;

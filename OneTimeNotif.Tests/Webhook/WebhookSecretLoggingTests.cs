@@ -4,8 +4,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 
 namespace OneTimeNotif.Tests.Webhook;
 
-[Collection(UsesAzurite.Name)]
-public sealed class WebhookSecretLoggingTests(AzuriteFixture storage)
+public sealed class WebhookSecretLoggingTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Fact]
     public async Task AFullIngestAtTraceLevelLogsNoTokenAndNoSecret()
