@@ -244,7 +244,7 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     };
 
     public Task<PurgeReport> PurgeAsync(CancellationToken cancellationToken = default) =>
-        Services.GetRequiredService<TokenPurge>().RunAsync(cancellationToken);
+        Services.GetRequiredService<RetentionPurge>().RunAsync(cancellationToken);
 
     public async Task<HttpResponseMessage> PostOptInRequestAsync(System.Text.Json.Nodes.JsonObject body, bool withKey = true)
     {
