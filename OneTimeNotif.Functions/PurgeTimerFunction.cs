@@ -8,7 +8,7 @@ namespace OneTimeNotif.Functions;
 /// Removes expired tokens on the <c>PurgeSchedule</c> app setting (six-field NCRONTAB, UTC). The host runs one
 /// invocation at a time across instances, as the standalone host's blob lease does.
 /// </summary>
-public sealed partial class PurgeTimerFunction(TokenPurge purge, ILogger<PurgeTimerFunction> logger)
+public sealed partial class PurgeTimerFunction(RetentionPurge purge, ILogger<PurgeTimerFunction> logger)
 {
     [Function(nameof(PurgeExpiredTokens))]
     public async Task PurgeExpiredTokens([TimerTrigger("%PurgeSchedule%")] TimerInfo timer, CancellationToken cancellationToken)

@@ -111,6 +111,6 @@ public static class OneTimeNotifRegistration
             .Validate(o => o.TimeBudget >= PurgeOptions.MinTimeBudget && o.TimeBudget <= PurgeOptions.MaxTimeBudget,
                 $"Purge__TimeBudget must be between {PurgeOptions.MinTimeBudget} and {PurgeOptions.MaxTimeBudget}; keep it well under the Functions functionTimeout.")
             .ValidateOnStart();
-        services.AddSingleton<TokenPurge>();
+        services.AddSingleton<RetentionPurge>();
     }
 }

@@ -16,7 +16,7 @@ namespace OneTimeNotif.Benchmarks.Phases;
 /// Ingest and purge at a viral scale. Ingest: 32 senders posting 50 opt-ins at a time over 8 Pages x 64 topics, the
 /// host against the same writes issued straight to storage, with the partitions those writes land in (the expiry
 /// index is sharded per day, so no single partition carries every opt-in). Purge: one past day holding 200,000
-/// expiries, purged by the library's <see cref="TokenPurge"/> in runs cut by a short time budget until done.
+/// expiries, purged by the library's <see cref="RetentionPurge"/> in runs cut by a short time budget until done.
 /// </summary>
 internal sealed class ScalePhase : IBenchmarkPhase
 {
@@ -113,7 +113,7 @@ internal sealed class ScalePhase : IBenchmarkPhase
         run.Out.WriteLine($"  {label}: seeded {seeded} tokens and index rows in {seeding.Elapsed.TotalSeconds:0.0} s");
 
         await using var services = PurgeServices(service, RunBudget);
-        var purge = services.GetRequiredService<TokenPurge>();
+        var purge = services.GetRequiredService<RetentionPurge>();
         var reports = new List<PurgeReport>();
         var clock = Stopwatch.StartNew();
         do
@@ -162,7 +162,7 @@ internal sealed class ScalePhase : IBenchmarkPhase
         services.AddSingleton(new StorageTables(service));
         services.AddSingleton<TableBatches>();
         services.AddOptions<PurgeOptions>().Configure(o => o.TimeBudget = budget);
-        services.AddSingleton<TokenPurge>();
+        services.AddSingleton<RetentionPurge>();
         return services.BuildServiceProvider();
     }
 

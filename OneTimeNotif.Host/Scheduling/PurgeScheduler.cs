@@ -11,7 +11,7 @@ namespace OneTimeNotif.Host.Scheduling;
 /// <see cref="PurgeLock"/>. A missed occurrence is not caught up: the next run purges everything expired anyway.
 /// </summary>
 public sealed class PurgeScheduler(
-    TokenPurge purge,
+    RetentionPurge purge,
     PurgeLock purgeLock,
     TimeProvider time,
     IOptions<PurgeScheduleOptions> options,

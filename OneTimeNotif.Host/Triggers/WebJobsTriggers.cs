@@ -5,7 +5,6 @@ using Microsoft.Azure.WebJobs.Host.Timers;
 using Microsoft.Azure.WebJobs.Hosting;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Storage;
 
@@ -49,7 +48,7 @@ public static class WebJobsTriggers
             StorageRetry.Apply(options);
             options.AddPolicy(new UnreachableStoragePolicy(), HttpPipelinePosition.PerCall);
         }));
-        services.Replace(ServiceDescriptor.Singleton(InertLogForwarder()));
+        services.Replace(ServiceDescriptor.Singleton(InertAzureLogForwarder.Create()));
     }
 
     private static void BindHostJson(this IServiceCollection services, IConfiguration configuration)
@@ -69,20 +68,5 @@ public static class WebJobsTriggers
                 options.ThrowOnTimeout = false;
             }
         });
-    }
-
-    /// <summary>
-    /// The storage extension starts Microsoft.Extensions.Azure's log forwarder when it creates its queue client, and
-    /// that switches every Azure SDK event source in the process to Verbose: each storage call of the library then
-    /// formats request and response events only to have them filtered out (a third of the host's CPU per stored
-    /// opt-in, see docs/benchmarks.md). A forwarder that was started and disposed never listens again, so the
-    /// extension's own Start() is a no-op. Storage failures still reach the log through the listener's own events.
-    /// </summary>
-    private static AzureEventSourceLogForwarder InertLogForwarder()
-    {
-        var forwarder = new AzureEventSourceLogForwarder(NullLoggerFactory.Instance);
-        forwarder.Start();
-        forwarder.Dispose();
-        return forwarder;
     }
 }

@@ -12,7 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
+using OneTimeNotif.Host.Triggers;
 
 namespace OneTimeNotif.Testing.Functions;
 
@@ -89,8 +89,8 @@ internal static class WorkerTriggers
             })
             .ConfigureServices(services =>
             {
-                services.Replace(ServiceDescriptor.Singleton<ITypeLocator>(new FunctionClasses(functionClasses)));
-                services.Replace(ServiceDescriptor.Singleton(InertLogForwarder()));
+                services.Replace(ServiceDescriptor.Singleton<ITypeLocator>(new FunctionClassLocator(functionClasses)));
+                services.Replace(ServiceDescriptor.Singleton(InertAzureLogForwarder.Create()));
                 services.AddSingleton(new WorkerInvoker(worker, queues, timer));
                 // Timers 3.0.6 keeps its schedule status in blobs through the legacy WindowsAzure.Storage 9.3 SDK, whose
                 // request signing creates the en-US culture: that throws under this repository's InvariantGlobalization.
@@ -127,24 +127,6 @@ internal static class WorkerTriggers
         return value is ['%', .. var name, '%']
             ? settings.GetValueOrDefault(name) ?? throw new InvalidOperationException($"The app setting {name} is missing.")
             : value;
-    }
-
-    /// <summary>
-    /// The storage extension starts Microsoft.Extensions.Azure's log forwarder, which turns every Azure SDK event source
-    /// in the process to Verbose, slowing down every storage call of the tests sharing this process; a forwarder
-    /// started and disposed never listens again, so the extension's own start is a no-op.
-    /// </summary>
-    private static AzureEventSourceLogForwarder InertLogForwarder()
-    {
-        var forwarder = new AzureEventSourceLogForwarder(NullLoggerFactory.Instance);
-        forwarder.Start();
-        forwarder.Dispose();
-        return forwarder;
-    }
-
-    private sealed class FunctionClasses(IReadOnlyList<Type> types) : ITypeLocator
-    {
-        public IReadOnlyList<Type> GetTypes() => types;
     }
 }
 

@@ -61,24 +61,19 @@ public sealed class FunctionsAppFixture : IAsyncLifetime
         {
             ["AzureWebJobsStorage"] = Azurite.ConnectionString,
             ["OtnStorage"] = Azurite.ConnectionString,
-            ["Messenger__AppSecret"] = OneTimeNotifApplication.AppSecret,
-            ["Messenger__VerifyToken"] = OneTimeNotifApplication.VerifyToken,
-            ["Messenger__AppId"] = OneTimeNotifApplication.AppId,
-            ["Messenger__GraphApiVersion"] = "v23.0",
             ["Messenger__GraphBaseUrl"] = Fake.BaseUrl.ToString(),
             ["PurgeSchedule"] = PurgeSchedule,
-            // Quick polling keeps the tests short; the semantics are the production ones.
-            ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.200",
-            ["AzureFunctionsJobHost__extensions__queues__visibilityTimeout"] = "00:00:00",
-            ["FollowUps__RetryDelay"] = "00:00:00.200",
-            ["FollowUps__MaxRetryDelay"] = "00:00:01",
-            // Every category at its most verbose, overriding host.json, so the secret scan sees all a sink could.
-            ["Logging__LogLevel__Default"] = "Trace",
-            ["Logging__LogLevel__Microsoft"] = "Trace",
-            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Trace",
-            ["Logging__LogLevel__System.Net.Http.HttpClient"] = "Trace",
-            ["Logging__LogLevel__Azure.Core"] = "Trace",
         };
+        // App settings are environment variables here: ':' is written '__', and host.json is overridden under
+        // AzureFunctionsJobHost__, as on Azure.
+        foreach (var (key, value) in TestHostSettings.App())
+        {
+            settings[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
+        }
+        foreach (var (key, value) in TestHostSettings.HostJson())
+        {
+            settings["AzureFunctionsJobHost__" + key.Replace(":", "__", StringComparison.Ordinal)] = value!;
+        }
         foreach (var page in Pages)
         {
             settings[$"Messenger__Pages__{page}__AccessToken"] = OneTimeNotifApplication.PageAccessToken;

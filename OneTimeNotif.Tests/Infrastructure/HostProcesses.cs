@@ -20,19 +20,17 @@ public static class HostProcesses
     public static Dictionary<string, string> Environment(string storageConnectionString, FakeSendApiServer fake, string page, IReadOnlyDictionary<string, string>? settings = null)
     {
         ArgumentNullException.ThrowIfNull(fake);
-        var environment = new Dictionary<string, string>
-        {
-            ["OtnStorage"] = storageConnectionString,
-            ["Messenger__AppSecret"] = OneTimeNotifApplication.AppSecret,
-            ["Messenger__VerifyToken"] = OneTimeNotifApplication.VerifyToken,
-            ["Messenger__GraphApiVersion"] = "v23.0",
-            ["Messenger__GraphBaseUrl"] = fake.BaseUrl.ToString(),
-            [$"Messenger__Pages__{page}__AccessToken"] = OneTimeNotifApplication.PageAccessToken,
-            ["Api__Key"] = OneTimeNotifApplication.ApiKey,
-            ["FollowUps__SegmentSize"] = "50",
-            ["extensions__queues__maxPollingInterval"] = "00:00:00.500",
-            ["Logging__LogLevel__Default"] = "Warning",
-        };
+        // The suite's one list of app settings, less its Trace logging: a child process logs warnings only.
+        var environment = TestHostSettings.App()
+            .Where(setting => !setting.Key.StartsWith("Logging:", StringComparison.Ordinal))
+            .ToDictionary(setting => setting.Key.Replace(":", "__", StringComparison.Ordinal), setting => setting.Value!);
+        environment["OtnStorage"] = storageConnectionString;
+        environment["Messenger__GraphBaseUrl"] = fake.BaseUrl.ToString();
+        environment[$"Messenger__Pages__{page}__AccessToken"] = OneTimeNotifApplication.PageAccessToken;
+        environment["Api__Key"] = OneTimeNotifApplication.ApiKey;
+        environment["FollowUps__SegmentSize"] = "50";
+        environment["extensions__queues__maxPollingInterval"] = "00:00:00.500";
+        environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             environment[key] = value;

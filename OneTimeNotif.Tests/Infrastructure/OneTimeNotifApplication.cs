@@ -46,28 +46,12 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
 
     public OneTimeNotifApplication(string storageConnectionString, IDictionary<string, string?>? overrides = null)
     {
-        _settings = new Dictionary<string, string?>
+        _settings = new Dictionary<string, string?>(TestHostSettings.App().Concat(TestHostSettings.HostJson()))
         {
             ["OtnStorage"] = storageConnectionString,
-            ["Messenger:AppSecret"] = AppSecret,
-            ["Messenger:VerifyToken"] = VerifyToken,
-            ["Messenger:AppId"] = AppId,
-            ["Messenger:GraphApiVersion"] = "v23.0",
             ["Api:Key"] = ApiKey,
-            // Quick polling and retries keep the tests short; the semantics are the production ones.
-            ["extensions:queues:maxPollingInterval"] = "00:00:00.200",
-            ["extensions:queues:visibilityTimeout"] = "00:00:00",
-            ["FollowUps:RetryDelay"] = "00:00:00.200",
-            ["FollowUps:MaxRetryDelay"] = "00:00:01",
             // A segment with deferred users looks again this often, so a test that moves the clock sees them served.
             ["FollowUps:MaxDeferralWait"] = "00:00:00.200",
-            // Every category at its most verbose, overriding appsettings.json and host.json, so the secret
-            // scans see everything any sink could.
-            ["Logging:LogLevel:Default"] = "Trace",
-            ["Logging:LogLevel:Microsoft"] = "Trace",
-            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
-            ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Trace",
-            ["Logging:LogLevel:Azure.Core"] = "Trace",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -260,7 +244,7 @@ public sealed class OneTimeNotifApplication : IAsyncDisposable
     };
 
     public Task<PurgeReport> PurgeAsync(CancellationToken cancellationToken = default) =>
-        Services.GetRequiredService<TokenPurge>().RunAsync(cancellationToken);
+        Services.GetRequiredService<RetentionPurge>().RunAsync(cancellationToken);
 
     public async Task<HttpResponseMessage> PostOptInRequestAsync(System.Text.Json.Nodes.JsonObject body, bool withKey = true)
     {

@@ -2,7 +2,9 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using OneTimeNotif.FakeSendApi;
+using OneTimeNotif.Privacy;
 using OneTimeNotif.Tests.Infrastructure;
 using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 
@@ -152,5 +154,22 @@ public sealed class DataDeletionCallbackTests(AzuriteFixture storage) : IClassFi
         var page = await response.Content.ReadAsStringAsync();
         Assert.Contains("&lt;script&gt;", page, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AQueuedMessageThatIsNotADeletionRequestGoesToThePoisonQueueWithItsReason()
+    {
+        var queue = _app.Services.GetRequiredService<DataDeletionQueueClient>();
+        var marker = NewId();
+        await queue.Queue.SendMessageAsync($$"""{"code":"not-a-code","userId":"{{marker}}"}""");
+
+        var poisoned = await Poll.UntilAsync(
+            async () => (await queue.PoisonQueue.ReceiveMessagesAsync(32)).Value.Select(m => m.Body.ToString()).FirstOrDefault(b => b.Contains(marker, StringComparison.Ordinal)),
+            body => body is not null,
+            describe: _ => "the message never reached otn-data-deletions-poison");
+
+        var parked = JsonNode.Parse(poisoned!)!;
+        Assert.Contains("Not a data-deletion request", parked["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains(marker, parked["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 }

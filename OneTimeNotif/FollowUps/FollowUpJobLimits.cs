@@ -1,4 +1,3 @@
-using System.Text;
 using OneTimeNotif.Configuration;
 using OneTimeNotif.Storage;
 
@@ -11,7 +10,7 @@ namespace OneTimeNotif.FollowUps;
 public static class FollowUpJobLimits
 {
     /// <summary>Azure Queue Storage's limit on one message, counted as the service stores it (XML-escaped).</summary>
-    public const int MaxQueueMessageBytes = 64 * 1024;
+    public const int MaxQueueMessageBytes = QueueWithPoison.MaxMessageBytes;
 
     /// <summary>Table Storage holds a string property of up to 64 KiB as UTF-16: 32,768 characters.</summary>
     public const int MaxTablePropertyChars = StorageRefusal.MaxStringPropertyChars;
@@ -40,15 +39,5 @@ public static class FollowUpJobLimits
             : null;
     }
 
-    /// <summary>A message's size on the queue: its UTF-8 bytes once the service's XML body has escaped &lt;, &gt; and &amp;.</summary>
-    public static int QueueBytes(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var escaped = 0;
-        foreach (var c in text)
-        {
-            escaped += c switch { '<' or '>' => 3, '&' => 4, _ => 0 };
-        }
-        return Encoding.UTF8.GetByteCount(text) + escaped;
-    }
+    private static int QueueBytes(string json) => QueueWithPoison.MessageBytes(json);
 }

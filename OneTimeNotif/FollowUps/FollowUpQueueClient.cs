@@ -1,4 +1,5 @@
 using Azure.Storage.Queues;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.FollowUps;
 
@@ -9,15 +10,15 @@ namespace OneTimeNotif.FollowUps;
 public sealed class FollowUpQueueClient(QueueServiceClient queues, Microsoft.Extensions.Logging.ILogger<FollowUpQueueClient> logger)
 {
     public const string QueueName = "otn-followups";
-    public const string PoisonQueueName = QueueName + "-poison";
+    public const string PoisonQueueName = QueueName + QueueWithPoison.PoisonSuffix;
 
     /// <summary>Azure Queue Storage's limit on one message.</summary>
-    public const int MaxMessageBytes = FollowUpJobLimits.MaxQueueMessageBytes;
+    public const int MaxMessageBytes = QueueWithPoison.MaxMessageBytes;
 
-    private volatile bool _created;
+    private readonly QueueWithPoison _queue = new(queues, QueueName);
 
-    public QueueClient Queue { get; } = queues.GetQueueClient(QueueName);
-    public QueueClient PoisonQueue { get; } = queues.GetQueueClient(PoisonQueueName);
+    public QueueClient Queue => _queue.Queue;
+    public QueueClient PoisonQueue => _queue.PoisonQueue;
 
     public async Task EnqueueAsync(FollowUpJob job, CancellationToken cancellationToken = default)
     {
@@ -28,50 +29,18 @@ public sealed class FollowUpQueueClient(QueueServiceClient queues, Microsoft.Ext
         {
             throw new ArgumentException(error, nameof(job));
         }
-        await SendAsync(job.ToJson(), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        await _queue.SendAsync(job.ToJson(), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
     }
 
     internal async Task EnqueueSegmentAsync(FollowUpMessage message, TimeSpan delay, CancellationToken cancellationToken)
     {
-        await SendAsync(message.ToJson(), delay, cancellationToken).ConfigureAwait(false);
+        await _queue.SendAsync(message.ToJson(), delay, cancellationToken).ConfigureAwait(false);
         FollowUpLog.SegmentEnqueued(logger, delay);
     }
 
     /// <summary>Parks a message that can never succeed (or failed too often), with the reason, beside the queue.</summary>
-    public async Task SendToPoisonAsync(string original, string reason, CancellationToken cancellationToken)
-    {
-        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        // Escaping can make the wrapped original larger than the original was: shorten it until it fits.
-        var kept = original;
-        string body;
-        while (FollowUpJobLimits.QueueBytes(body = PoisonBody(reason, kept, kept.Length < original.Length)) > MaxMessageBytes)
-        {
-            kept = kept[..(kept.Length / 2)];
-        }
-        await PoisonQueue.SendMessageAsync(body, cancellationToken).ConfigureAwait(false);
-    }
+    public Task SendToPoisonAsync(string original, string reason, CancellationToken cancellationToken) =>
+        _queue.SendToPoisonAsync(original, reason, cancellationToken);
 
-    private static string PoisonBody(string reason, string message, bool truncated) =>
-        new System.Text.Json.Nodes.JsonObject { ["reason"] = reason, ["message"] = message, ["truncated"] = truncated }.ToJsonString(FollowUpJob.Serialization);
-
-    private async Task SendAsync(string json, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        if (FollowUpJobLimits.QueueBytes(json) > MaxMessageBytes)
-        {
-            throw new ArgumentException($"The job is larger than a queue message ({MaxMessageBytes} bytes).");
-        }
-        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        await Queue.SendMessageAsync(json, visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-        await Queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        _created = true;
-    }
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) => _queue.EnsureCreatedAsync(cancellationToken);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure.Storage.Queues;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Privacy;
 
@@ -11,37 +12,21 @@ namespace OneTimeNotif.Privacy;
 public sealed class DataDeletionQueueClient(QueueServiceClient queues)
 {
     public const string QueueName = "otn-data-deletions";
-    public const string PoisonQueueName = QueueName + "-poison";
+    public const string PoisonQueueName = QueueName + QueueWithPoison.PoisonSuffix;
 
-    private volatile bool _created;
+    private readonly QueueWithPoison _queue = new(queues, QueueName);
 
-    public QueueClient Queue { get; } = queues.GetQueueClient(QueueName);
-    public QueueClient PoisonQueue { get; } = queues.GetQueueClient(PoisonQueueName);
+    public QueueClient Queue => _queue.Queue;
+    public QueueClient PoisonQueue => _queue.PoisonQueue;
 
-    internal async Task EnqueueAsync(DataDeletionWork work, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        await Queue.SendMessageAsync(JsonSerializer.Serialize(work, DataDeletionWorkJson.Default.DataDeletionWork), delay, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
+    internal Task EnqueueAsync(DataDeletionWork work, TimeSpan delay, CancellationToken cancellationToken) =>
+        _queue.SendAsync(JsonSerializer.Serialize(work, DataDeletionWorkJson.Default.DataDeletionWork), delay, cancellationToken);
 
     /// <summary>Parks a message that can never be served, with the reason (which never quotes the message).</summary>
-    public async Task SendToPoisonAsync(string original, string reason, CancellationToken cancellationToken)
-    {
-        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var body = new System.Text.Json.Nodes.JsonObject { ["reason"] = reason, ["message"] = original }.ToJsonString();
-        await PoisonQueue.SendMessageAsync(body, cancellationToken).ConfigureAwait(false);
-    }
+    public Task SendToPoisonAsync(string original, string reason, CancellationToken cancellationToken) =>
+        _queue.SendToPoisonAsync(original, reason, cancellationToken);
 
-    public async ValueTask EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (_created)
-        {
-            return;
-        }
-        await Queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await PoisonQueue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        _created = true;
-    }
+    public ValueTask EnsureCreatedAsync(CancellationToken cancellationToken) => _queue.EnsureCreatedAsync(cancellationToken);
 }
 
 /// <summary>One queued data-deletion request: its confirmation code and the app-scoped user ID to map.</summary>

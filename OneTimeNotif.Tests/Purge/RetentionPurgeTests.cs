@@ -7,11 +7,11 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.Purge;
 
 /// <summary>
-/// The purge of expired tokens, driven with the fake clock. Each test has its own Azurite: a purge deletes every
+/// The retention purge of expired tokens, driven with the fake clock. Each test has its own Azurite: a purge deletes every
 /// expired token in the store, so it must not meet another test's tokens.
 /// </summary>
 [Collection(OnePurgeTestAtATime.Name)]
-public sealed class TokenPurgeTests : IAsyncLifetime
+public sealed class RetentionPurgeTests : IAsyncLifetime
 {
     private readonly string _page = NewId();
     private Azurite _azurite = null!;

@@ -11,7 +11,7 @@ namespace OneTimeNotif.Purge;
 /// what has expired, not what is stored. A run cut off midway leaves index rows behind, and the next run resumes
 /// from them. The hosts' timers call it; one run at a time is theirs to ensure.
 /// </summary>
-public sealed class TokenPurge(StorageTables tables, TableBatches batches, TimeProvider time, IOptionsMonitor<PurgeOptions> options, ILogger<TokenPurge> logger)
+public sealed class RetentionPurge(StorageTables tables, TableBatches batches, TimeProvider time, IOptionsMonitor<PurgeOptions> options, ILogger<RetentionPurge> logger)
 {
     private readonly ExpiredTokenPurge _tokens = new(tables, batches, logger);
     private readonly ExpiredJobPurge _jobs = new(tables, batches, logger);
