@@ -15,13 +15,13 @@ public sealed class ThrottledFollowUpTests(AzuriteFixture storage) : IClassFixtu
         var settings = new Dictionary<string, string?>
         {
             ["SendApi:ThrottlePause"] = "00:00:00.050",
-            // The retry limit is for failures; throttling is not one, however often it comes.
+            // The retry limit (12 by default, 2 here to keep the test short) is for failures; throttling is not one.
             ["FollowUps:MaxRetries"] = "2",
         };
         await using var app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [page] };
         var fake = app.SendApi;
         var tokens = await app.OptInAsync(page, "P", [NewId(), NewId()]);
-        // Each send goes three times before the segment is put back: 15 refusals are 5 segment retries.
+        // Each send goes three times before the segment is put back: 15 refusals are several segment retries.
         fake.FailNext([.. Enumerable.Repeat(FakeError.Throttled, 15)]);
 
         var jobId = Jobs.NewJobId();
@@ -33,6 +33,7 @@ public sealed class ThrottledFollowUpTests(AzuriteFixture storage) : IClassFixtu
         Assert.Equal(0, status.Failed);
         Assert.Equal(tokens.Values.Order(), fake.Deliveries.Select(d => d.Token!).Order());
         Assert.Equal(15, fake.Throttled);
+        Assert.True(app.Logs.Entries.Count(l => l.EventId.Id == 5032) > 2, "the segment was put back for throttling more often than the retry limit");
     }
 
     [Fact]

@@ -9,9 +9,9 @@ public sealed class FollowUpOptions
     public int SegmentSize { get; set; } = 500;
 
     /// <summary>
-    /// Users served at once within a segment; the per-Page rate limiter paces the calls themselves. Each user also
+    /// Users served at once within a segment; the Page's send budget paces the calls themselves. Each user also
     /// costs two storage round trips and Meta's answer time, so enough users must be under way that a slot never
-    /// goes unused: with 16 the benchmark's fan-out reached 285/s of the 290/s pace, with 32 it reached 290/s.
+    /// goes unused: with 16 the benchmark's fan-out reached 285/s of a 290/s pace, with 32 it reached 290/s.
     /// </summary>
     public int SendConcurrency { get; set; } = 32;
 

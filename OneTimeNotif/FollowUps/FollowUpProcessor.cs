@@ -22,7 +22,7 @@ public sealed class FollowUpProcessor(
     TimeProvider time,
     ILogger<FollowUpProcessor> logger)
 {
-    /// <summary>How long before a segment runs out of users its successor becomes visible: reading it takes a moment.</summary>
+    /// <summary>How long before a segment runs out of users its successor becomes visible (reading it takes a moment), at most half its serving time.</summary>
     private static readonly TimeSpan SegmentLead = TimeSpan.FromSeconds(2);
 
     /// <param name="dequeueCount">How many times the queue has handed out this message (1 the first time).</param>
@@ -271,8 +271,10 @@ public sealed class FollowUpProcessor(
         {
             return;
         }
+        // At least half the serving time, however fast the Page: a segment shorter than the lead would otherwise make
+        // its successor visible at once, that one its own, and a whole job would be served side by side.
         var serving = TimeSpan.FromSeconds(users / Math.Max(1, budget.CurrentRate(job.PageId)));
-        var delay = serving > SegmentLead ? serving - SegmentLead : TimeSpan.Zero;
+        var delay = serving - SegmentLead > serving / 2 ? serving - SegmentLead : serving / 2;
         // Enqueued before it is recorded: a crash in between enqueues it again (harmless), never loses it.
         await queue.EnqueueSegmentAsync(FollowUpMessage.Segment(job, after), delay, cancellationToken).ConfigureAwait(false);
         await jobs.GetOrAddSegmentAsync(job.JobId, after, cancellationToken).ConfigureAwait(false);
@@ -307,7 +309,14 @@ public sealed class FollowUpProcessor(
         var outcomes = new UserOutcome[users.Count];
         var finalAttempt = message.Retry >= settings.MaxRetries;
         var holdBack = false;
-        await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), Concurrently(cancellationToken), async (i, ct) =>
+        // No more users under way than the Page's budget can give a slot within the wait a send is allowed: the rest
+        // would only be turned away and put the segment back, idle, while the Page had budget to spare.
+        var sending = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = Math.Min(settings.SendConcurrency, budget.SendsServedWithinWait(message.Job.PageId)),
+            CancellationToken = cancellationToken,
+        };
+        await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), sending, async (i, ct) =>
         {
             // Once Meta throttles or the job must stop, the users not started yet wait for the retry (or the
             // resumed job); the started ones finish.
