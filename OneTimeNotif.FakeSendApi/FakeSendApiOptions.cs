@@ -11,6 +11,12 @@ public sealed class FakeSendApiOptions
     /// <summary>Calls per second per Page before 613; 0 for no limit. Meta allows 300/s for text.</summary>
     public int MaxCallsPerSecondPerPage { get; set; }
 
+    /// <summary>Page ID → its own calls per second before 613, overriding <see cref="MaxCallsPerSecondPerPage"/>.</summary>
+    public Dictionary<string, int> PageLimits { get; set; } = [];
+
+    /// <summary>A call to a blocked Page (80006) pushes the block's end to at least this long after the call, as Meta's blocks do.</summary>
+    public TimeSpan BlockExtension { get; set; } = TimeSpan.FromSeconds(1);
+
     public TimeSpan Latency { get; set; }
 
     /// <summary>The app ID of the app access token (<c>{AppId}|{AppSecret}</c>) that <c>ids_for_pages</c> accepts.</summary>

@@ -17,9 +17,11 @@ namespace OneTimeNotif.FakeSendApi;
 /// <summary>
 /// Meta's Send API as far as OneTimeNotif relies on it: Bearer Page tokens (190 when wrong), appsecret_proof,
 /// single-use OTN tokens (100 on a second use), reusable recurring tokens (4/2018354 within 48 hours of the last
-/// message, 10/1893015 once stopped), unavailable users (551), 613 above a per-Page rate, the request templates'
-/// fields (100 for a bad title, payload, image or button), the recurring request's once-a-week rule (613/1893016),
-/// latency, and failures queued by a test. Runs on Kestrel on a loopback port.
+/// message, 10/1893015 once stopped), unavailable users (551), 613 above a per-Page rate (each Page may have its own),
+/// 80006 blocks that calls during them extend, usage headers (<c>X-App-Usage</c>, <c>X-Business-Use-Case-Usage</c>),
+/// Page-wide refusals, the request templates' fields (100 for a bad title, payload, image or button), the recurring
+/// request's once-a-week rule (613/1893016), latency, and failures queued by a test. Every call is recorded with its
+/// arrival time, so tests can count calls per second. Runs on Kestrel on a loopback port.
 /// </summary>
 public sealed class FakeSendApiServer : IAsyncDisposable
 {
@@ -43,6 +45,10 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private readonly ConcurrentQueue<FakeDelivery> _deliveries = new();
     private readonly ConcurrentQueue<string> _targets = new();
     private readonly ConcurrentDictionary<string, List<(string PageId, string Psid)>> _appUsers = new();
+    private readonly ConcurrentQueue<FakeCall> _callLog = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _blockedUntil = new();
+    private readonly ConcurrentDictionary<string, FakeError> _pageRefusals = new();
+    private readonly ConcurrentDictionary<string, int> _pageUsage = new();
     private readonly ConcurrentDictionary<string, byte> _stoppedRecurringTokens = new();
     private readonly Dictionary<string, DateTimeOffset> _recurringLastSent = [];
     private readonly Dictionary<(string PageId, string Psid, string Title), DateTimeOffset> _recurringRequests = [];
@@ -68,6 +74,49 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     /// <summary>Settable while running: benchmarks switch the rate limit between phases.</summary>
     public int MaxCallsPerSecondPerPage { get => _options.MaxCallsPerSecondPerPage; set => _options.MaxCallsPerSecondPerPage = value; }
     public TimeSpan Latency { get => _options.Latency; set => _options.Latency = value; }
+
+    /// <summary>Every call answered, in order of arrival.</summary>
+    public IReadOnlyCollection<FakeCall> CallLog => _callLog;
+
+    /// <summary>When set, every answer carries <c>X-App-Usage</c> with this percentage (Meta's app-wide usage).</summary>
+    public int? AppUsagePercent { get; set; }
+
+    /// <summary>Calls to <paramref name="pageId"/> per wall-clock second (UTC), first second first; throttled calls included.</summary>
+    public IReadOnlyList<(DateTimeOffset Second, int Calls)> CallsPerSecond(string pageId) =>
+        [.. _callLog.Where(c => c.PageId == pageId)
+            .GroupBy(c => new DateTimeOffset(c.At.Ticks - (c.At.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero))
+            .OrderBy(g => g.Key)
+            .Select(g => (g.Key, g.Count()))];
+
+    /// <summary>Sets <paramref name="pageId"/>'s own calls per second before 613 (Meta's limit, unknown to the sender).</summary>
+    public void LimitPage(string pageId, int callsPerSecond) => _options.PageLimits[pageId] = callsPerSecond;
+
+    /// <summary>
+    /// Blocks the Page from now for <paramref name="duration"/>: every call answers 80006 with the time left in
+    /// <c>X-Business-Use-Case-Usage</c> (<c>estimated_time_to_regain_access</c>, in minutes: fractions of one when the
+    /// block is shorter, so tests stay short), and pushes the block's end to at least
+    /// <see cref="FakeSendApiOptions.BlockExtension"/> after itself, as Meta's blocks do.
+    /// </summary>
+    public void BlockPage(string pageId, TimeSpan duration) => _blockedUntil[pageId] = DateTimeOffset.UtcNow + duration;
+
+    /// <summary>When the Page's block ends (or ended) as calls have extended it; null if it was never blocked.</summary>
+    public DateTimeOffset? BlockedUntil(string pageId) => _blockedUntil.TryGetValue(pageId, out var until) ? until : null;
+
+    /// <summary>Every send to <paramref name="pageId"/> is refused with <paramref name="error"/> (a Page-wide refusal such as 10/2018065); null ends it.</summary>
+    public void RefuseAll(string pageId, FakeError? error)
+    {
+        if (error is null)
+        {
+            _pageRefusals.TryRemove(pageId, out _);
+        }
+        else
+        {
+            _pageRefusals[pageId] = error;
+        }
+    }
+
+    /// <summary>Every answer for <paramref name="pageId"/> carries this usage (percent) in <c>X-Business-Use-Case-Usage</c>.</summary>
+    public void ReportPageUsage(string pageId, int percent) => _pageUsage[pageId] = percent;
 
     /// <summary>The clock of the recurring rules (48 hours per token, a week per request); tests share the host's fake clock.</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
@@ -120,8 +169,22 @@ public sealed class FakeSendApiServer : IAsyncDisposable
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
-    private async Task<IResult> HandleAsync(string pageId, HttpRequest request)
+    private async Task<IResult> HandleAsync(string pageId, HttpContext context)
     {
+        var arrived = DateTimeOffset.UtcNow;
+        var result = await AnswerAsync(pageId, context, arrived).ConfigureAwait(false);
+        var throttled = result is FakeAnswer { Error.IsThrottling: true };
+        if (throttled)
+        {
+            Interlocked.Increment(ref _throttled);
+        }
+        _callLog.Enqueue(new FakeCall(pageId, arrived, throttled));
+        return result;
+    }
+
+    private async Task<IResult> AnswerAsync(string pageId, HttpContext context, DateTimeOffset arrived)
+    {
+        var request = context.Request;
         Interlocked.Increment(ref _calls);
         _targets.Enqueue($"{request.Path}{request.QueryString}");
         if (_options.Latency > TimeSpan.Zero)
@@ -139,14 +202,23 @@ public sealed class FakeSendApiServer : IAsyncDisposable
         {
             return Error(FakeError.BadAppSecretProof);
         }
+        if (BlockLeft(pageId, arrived) is { } left)
+        {
+            WriteUsage(context, pageId, 100, left);
+            return Error(FakeError.MessengerLimit);
+        }
+        WriteUsage(context, pageId, _pageUsage.GetValueOrDefault(pageId), TimeSpan.Zero);
         if (IsOverRate(pageId))
         {
-            Interlocked.Increment(ref _throttled);
             return Error(FakeError.Throttled);
         }
         if (_nextErrors.TryDequeue(out var injected))
         {
             return Error(injected);
+        }
+        if (_pageRefusals.TryGetValue(pageId, out var refusal))
+        {
+            return Error(refusal);
         }
         return Deliver(pageId, body);
     }
@@ -190,6 +262,38 @@ public sealed class FakeSendApiServer : IAsyncDisposable
             };
         }
         return Results.Json(answer);
+    }
+
+    /// <summary>Time left of the Page's block, extended by this call; null when not blocked.</summary>
+    private TimeSpan? BlockLeft(string pageId, DateTimeOffset now)
+    {
+        while (_blockedUntil.TryGetValue(pageId, out var until) && until > now)
+        {
+            var extended = until > now + _options.BlockExtension ? until : now + _options.BlockExtension;
+            if (_blockedUntil.TryUpdate(pageId, extended, until))
+            {
+                return extended - now;
+            }
+        }
+        return null;
+    }
+
+    private void WriteUsage(HttpContext context, string pageId, int pagePercent, TimeSpan regainAccessIn)
+    {
+        var headers = context.Response.Headers;
+        if (AppUsagePercent is int app)
+        {
+            headers["X-App-Usage"] = new JsonObject { ["call_count"] = app, ["total_time"] = app, ["total_cputime"] = app }.ToJsonString();
+        }
+        var usage = new JsonObject
+        {
+            ["type"] = "messenger",
+            ["call_count"] = pagePercent,
+            ["total_cputime"] = pagePercent,
+            ["total_time"] = pagePercent,
+            ["estimated_time_to_regain_access"] = Math.Round(regainAccessIn.TotalMinutes, 4),
+        };
+        headers["X-Business-Use-Case-Usage"] = new JsonObject { [pageId] = new JsonArray(usage) }.ToJsonString();
     }
 
     private IResult Deliver(string pageId, JsonObject? body)
@@ -292,7 +396,7 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     /// <summary>A sliding one-second window of calls per Page, like Meta's per-second limit.</summary>
     private bool IsOverRate(string pageId)
     {
-        var limit = _options.MaxCallsPerSecondPerPage;
+        var limit = _options.PageLimits.TryGetValue(pageId, out var own) ? own : _options.MaxCallsPerSecondPerPage;
         if (limit <= 0)
         {
             return false;
@@ -310,8 +414,16 @@ public sealed class FakeSendApiServer : IAsyncDisposable
         }
     }
 
-    private static IResult Error(FakeError error) =>
-        Results.Json(error.ToJson($"fake{Guid.NewGuid():N}"[..16]), statusCode: error.HttpStatus);
+    private static FakeAnswer Error(FakeError error) => new(error);
+
+    /// <summary>An error answer that remembers which error it was, so the call log can tell throttling apart.</summary>
+    private sealed class FakeAnswer(FakeError error) : IResult
+    {
+        public FakeError Error { get; } = error;
+
+        public Task ExecuteAsync(HttpContext httpContext) =>
+            Results.Json(Error.ToJson($"fake{Guid.NewGuid():N}"[..16]), statusCode: Error.HttpStatus).ExecuteAsync(httpContext);
+    }
 
     private static string Proof(string accessToken, string appSecret) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(appSecret), Encoding.UTF8.GetBytes(accessToken)));

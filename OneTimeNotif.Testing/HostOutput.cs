@@ -33,12 +33,16 @@ internal sealed class HostOutput(int keptLines)
         }
     }
 
+    /// <summary>Every line as it comes, for a watcher that counts events over a long run rather than keeping lines.</summary>
+    public event Action<string>? LineAdded;
+
     public void Add(string? line)
     {
         if (line is null)
         {
             return;
         }
+        LineAdded?.Invoke(line);
         lock (_lock)
         {
             _lines++;

@@ -35,6 +35,13 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>The last lines the host wrote (standard output and error, as they came).</summary>
     public IReadOnlyList<string> Output => _output.Recent;
 
+    /// <summary>Each line the host writes from now on, as it comes (on the output reader's thread: keep the handler short).</summary>
+    public event Action<string>? LineWritten
+    {
+        add => _output.LineAdded += value;
+        remove => _output.LineAdded -= value;
+    }
+
     /// <summary>How many lines the host wrote in all, including those no longer kept in <see cref="Output"/>.</summary>
     public int OutputLineCount => _output.Lines;
 

@@ -63,9 +63,14 @@ public static class OneTimeNotifRegistration
     private static void AddSendApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SendApiOptions>().Bind(configuration.GetSection(SendApiOptions.SectionName))
-            .Validate(o => o.MaxCallsPerSecondPerPage > 0, "SendApi__MaxCallsPerSecondPerPage must be positive.").ValidateOnStart();
-        // Pacing is against Meta's wall clock, never the business clock that the tests move by hand.
-        services.AddSingleton(provider => new SendRateLimiter(provider.GetRequiredService<IOptions<SendApiOptions>>(), TimeProvider.System));
+            .Validate(o => o.MessagesPerSecondPerPage is >= 1 and <= SendApiOptions.MetaMaxMessagesPerSecond,
+                $"SendApi__MessagesPerSecondPerPage must be 1 to {SendApiOptions.MetaMaxMessagesPerSecond} (Meta's limit for text); 40 keeps the Page Inbox working.")
+            .Validate(o => o.MaxBudgetWait > TimeSpan.Zero && o.ThrottlePause > TimeSpan.Zero && o.AppThrottlePause > TimeSpan.Zero,
+                "SendApi__MaxBudgetWait, SendApi__ThrottlePause and SendApi__AppThrottlePause must be positive.")
+            .Validate(o => o.UsageLimitPercent is > 0 and <= 100, "SendApi__UsageLimitPercent must be 1 to 100.")
+            .ValidateOnStart();
+        // The budget runs on Meta's wall clock, never the business clock that the tests move by hand.
+        services.AddSingleton(provider => ActivatorUtilities.CreateInstance<SendBudget>(provider, TimeProvider.System));
         // Retries are the follow-up's business (they must reuse the bound token and honour throttling), so the
         // client itself only gets a timeout.
         services.AddHttpClient<SendApiClient>((provider, http) =>

@@ -124,7 +124,7 @@ internal sealed class BenchmarkRun(BenchmarkOptions options, TextWriter output)
         });
 
     /// <summary>Starts the host on a free loopback port, pointed at <paramref name="storage"/> and <paramref name="sendApi"/>.</summary>
-    /// <param name="settings">Further environment variables, such as <c>SendApi__MaxCallsPerSecondPerPage</c>.</param>
+    /// <param name="settings">Further environment variables, such as <c>Messenger__Pages__{id}__MessagesPerSecond</c>.</param>
     public Task<BenchmarkHost> StartHostAsync(
         Azurite storage,
         FakeSendApiServer sendApi,

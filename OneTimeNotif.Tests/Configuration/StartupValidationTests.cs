@@ -30,6 +30,23 @@ public sealed class StartupValidationTests(AzuriteFixture storage) : IClassFixtu
         Assert.Contains("Messenger__Pages__12345__AccessToken", failure.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Messenger:Pages:12345:MessagesPerSecond", "301", "Messenger__Pages__12345__MessagesPerSecond")]
+    [InlineData("Messenger:Pages:12345:MessagesPerSecond", "0", "Messenger__Pages__12345__MessagesPerSecond")]
+    [InlineData("SendApi:MessagesPerSecondPerPage", "500", "SendApi__MessagesPerSecondPerPage")]
+    public async Task ASendRateAboveMetasLimitStopsTheHostNamingTheKey(string key, string value, string named)
+    {
+        await using var app = new OneTimeNotifApplication(storage.Azurite, new Dictionary<string, string?>
+        {
+            ["Messenger:Pages:12345:AccessToken"] = "x",
+            [key] = value,
+        });
+
+        var failure = Assert.ThrowsAny<Exception>(() => app.StartServer());
+
+        Assert.Contains(named, failure.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AValidConfigurationStarts()
     {

@@ -24,9 +24,9 @@ public sealed class HostCrashTests(AzuriteFixture storage) : IClassFixture<Azuri
         // The first host's receives go through a proxy that shortens its messages' invisibility from the queue
         // listener's 10 minutes to a few seconds: what stands in for the wait after the kill.
         await using (var proxy = await ShortLeaseQueueProxy.StartAsync(storage.Azurite, TimeSpan.FromSeconds(15)))
-        await using (var first = await HostProcess.StartAsync(hostDll, Environment(fake, page, proxy.ConnectionString)))
+        await using (var first = await HostProcess.StartAsync(hostDll, HostProcesses.Environment(proxy.ConnectionString, fake, page)))
         {
-            using var http = Client(first);
+            using var http = HostProcesses.Client(first);
             for (var batch = 0; batch < Recipients / 50; batch++)
             {
                 var optIns = Enumerable.Range(0, 50).Select(_ => (Psid: NewId(), Token: NewToken())).ToList();
@@ -44,8 +44,8 @@ public sealed class HostCrashTests(AzuriteFixture storage) : IClassFixture<Azuri
         }
         var deliveredBeforeCrash = fake.Deliveries.Count;
 
-        await using var second = await HostProcess.StartAsync(hostDll, Environment(fake, page, storage.Azurite.ConnectionString));
-        using var client = Client(second);
+        await using var second = await HostProcess.StartAsync(hostDll, HostProcesses.Environment(storage.Azurite.ConnectionString, fake, page));
+        using var client = HostProcesses.Client(second);
         var status = await Poll.UntilAsync(
             () => client.GetFromJsonAsync<FollowUpStatus>(new Uri("/api/followups/crash-job", UriKind.Relative)),
             s => s!.State == JobState.Completed,
@@ -57,26 +57,5 @@ public sealed class HostCrashTests(AzuriteFixture storage) : IClassFixture<Azuri
         // A send that reached Meta just before the kill comes back as "token already used" on the retry.
         Assert.Equal(Recipients, status!.Sent + status.TokenRejected);
         Assert.Equal(0, status.Pending);
-    }
-
-    private static Dictionary<string, string> Environment(FakeSendApiServer fake, string page, string storageConnectionString) => new()
-    {
-        ["OtnStorage"] = storageConnectionString,
-        ["Messenger__AppSecret"] = OneTimeNotifApplication.AppSecret,
-        ["Messenger__VerifyToken"] = OneTimeNotifApplication.VerifyToken,
-        ["Messenger__GraphApiVersion"] = "v23.0",
-        ["Messenger__GraphBaseUrl"] = fake.BaseUrl.ToString(),
-        [$"Messenger__Pages__{page}__AccessToken"] = OneTimeNotifApplication.PageAccessToken,
-        ["Api__Key"] = OneTimeNotifApplication.ApiKey,
-        ["FollowUps__SegmentSize"] = "50",
-        ["extensions__queues__maxPollingInterval"] = "00:00:00.500",
-        ["Logging__LogLevel__Default"] = "Warning",
-    };
-
-    private static HttpClient Client(HostProcess host)
-    {
-        var client = new HttpClient { BaseAddress = host.Url };
-        client.DefaultRequestHeaders.Add("x-functions-key", OneTimeNotifApplication.ApiKey);
-        return client;
     }
 }

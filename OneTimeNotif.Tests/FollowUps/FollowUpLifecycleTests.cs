@@ -108,7 +108,7 @@ public sealed class FollowUpLifecycleTests(AzuriteFixture storage) : IClassFixtu
     public async Task ACancelledJobStartsNoCallOnceTheCancelIsAnsweredAndANewJobReachesTheUsersItDidNotServe()
     {
         // Ten calls a second: the job is still under way when it is cancelled.
-        Start(new() { ["SendApi:MaxCallsPerSecondPerPage"] = "10" });
+        Start(new() { ["SendApi:MessagesPerSecondPerPage"] = "10" });
         var tokens = await OptInAsync(40);
         var jobId = Jobs.NewJobId();
         await App.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"));

@@ -146,7 +146,8 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
     public async Task MetasRefusalsBecomeClearAnswers(string error, HttpStatusCode status, string reason)
     {
         var fakeError = (FakeError)typeof(FakeError).GetField(error)!.GetValue(null)!;
-        _app.SendApi.FailNext(fakeError);
+        // Thrice: a throttled call goes again after the Page's pause, twice at most.
+        _app.SendApi.FailNext(fakeError, fakeError, fakeError);
 
         var response = await _app.PostOptInRequestAsync(Request());
 
@@ -154,6 +155,21 @@ public sealed class OptInRequestEndpointTests(AzuriteFixture storage) : IClassFi
         var problem = await ProblemAsync(response);
         Assert.Contains(reason, problem.Detail, StringComparison.Ordinal);
         Assert.Equal(fakeError.Code, ((System.Text.Json.JsonElement)problem.Extensions["metaCode"]!).GetInt32());
+    }
+
+    [Fact]
+    public async Task APageMetaBlockedIs429WithRetryAfterAndTheNextRequestWaitsWithoutCallingMeta()
+    {
+        _app.SendApi.BlockPage(_page, TimeSpan.FromSeconds(30));
+
+        var first = await _app.PostOptInRequestAsync(Request());
+        var second = await _app.PostOptInRequestAsync(Request());
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, first.StatusCode);
+        Assert.InRange(first.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Contains("send budget is paused", (await ProblemAsync(second)).Detail, StringComparison.Ordinal);
+        Assert.Equal(1, _app.SendApi.Calls);
     }
 
     [Fact]

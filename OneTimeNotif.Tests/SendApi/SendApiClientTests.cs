@@ -35,7 +35,7 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IClassFixture<A
     }
 
     [Fact]
-    public async Task AThrottledTokenSendGoesAgainInTheNextSlotWithTheSameToken()
+    public async Task AThrottledTokenSendGoesAgainAfterThePagesPauseWithTheSameToken()
     {
         await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
         var token = NewToken();
@@ -103,7 +103,7 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IClassFixture<A
     public async Task CallsToOnePageArePacedToTheConfiguredRate()
     {
         var settings = new Dictionary<string, string?>();
-        settings["SendApi:MaxCallsPerSecondPerPage"] = "50";
+        settings["SendApi:MessagesPerSecondPerPage"] = "50";
         await using var app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [_page] };
         var client = app.Services.GetRequiredService<SendApiClient>();
         await client.SendWithTokenAsync(_page, NewToken(), Text);
@@ -114,5 +114,34 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IClassFixture<A
         // 60 calls at 50/s cannot finish in much under 1.2 s, however many run at once.
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(1), $"took {DateTime.UtcNow - started}");
         Assert.Equal(61, app.SendApi.Deliveries.Count);
+    }
+
+    [Fact]
+    public async Task ABlockMetaNamesPausesThePageAndTheCallerIsToldWhenToComeBack()
+    {
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        var client = app.Services.GetRequiredService<SendApiClient>();
+        await client.SendWithTokenAsync(_page, NewToken(), Text);
+        app.SendApi.BlockPage(_page, TimeSpan.FromSeconds(10));
+
+        var result = await client.SendWithTokenAsync(_page, NewToken(), Text);
+        var again = await client.SendWithTokenAsync(_page, NewToken(), Text);
+
+        Assert.Equal(SendStatus.Throttled, result.Status);
+        Assert.InRange(result.RetryAfter!.Value, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
+        Assert.Equal(SendStatus.Throttled, again.Status);
+        Assert.Equal(2, app.SendApi.Calls);
+    }
+
+    [Fact]
+    public async Task TheDefaultRateIsFortyAPageKeepingItsInboxAndAPageMayBeConfiguredFaster()
+    {
+        var fast = NewId();
+        var settings = new Dictionary<string, string?> { [$"Messenger:Pages:{fast}:MessagesPerSecond"] = "200" };
+        await using var app = new OneTimeNotifApplication(storage.Azurite, settings) { SendApiPages = [_page, fast] };
+        var budget = app.Services.GetRequiredService<SendBudget>();
+
+        Assert.Equal(40, budget.ConfiguredRate(_page));
+        Assert.Equal(200, budget.ConfiguredRate(fast));
     }
 }

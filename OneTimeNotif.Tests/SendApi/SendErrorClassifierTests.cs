@@ -13,6 +13,9 @@ public sealed class SendErrorClassifierTests
     [InlineData(400, 613, 2534040, true, null, SendStatus.Throttled)]
     [InlineData(400, 613, 2018338, true, null, SendStatus.Throttled)]
     [InlineData(429, null, null, true, null, SendStatus.Throttled)]
+    [InlineData(400, 80001, null, true, null, SendStatus.Throttled)]
+    [InlineData(400, 80006, null, true, null, SendStatus.Throttled)]
+    [InlineData(400, 613, 1893016, false, "(#613) Calls to this api have exceeded the rate limit.", SendStatus.Failed)]
     [InlineData(500, 2, null, true, null, SendStatus.Transient)]
     [InlineData(503, null, null, true, null, SendStatus.Transient)]
     [InlineData(400, 551, null, true, null, SendStatus.UserUnavailable)]
@@ -38,5 +41,30 @@ public sealed class SendErrorClassifierTests
 
         Assert.Equal(expected, result.Status);
         Assert.StartsWith($"Meta error {(code is null ? "?" : code)}", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(10, 2018065, true)]
+    [InlineData(10, 2018278, true)]
+    [InlineData(10, null, true)]
+    [InlineData(200, null, true)]
+    [InlineData(190, null, true)]
+    [InlineData(100, null, true)]
+    [InlineData(100, 2018001, false)]
+    [InlineData(10, 2018108, false)]
+    [InlineData(551, null, false)]
+    [InlineData(613, null, false)]
+    public void RefusalsThatMayConcernThePageAreToldApartByCodeAndSubcode(int code, int? subcode, bool pageWide)
+    {
+        var result = SendErrorClassifier.Classify(new MetaError(400, code, subcode, "OAuthException", "trace1"), tokenSend: true, "any wording");
+
+        Assert.Equal(pageWide, result.MayConcernThePage);
+    }
+
+    [Fact]
+    public void OnlyCodeFourIsTheWholeApps()
+    {
+        Assert.True(SendErrorClassifier.IsAppThrottle(new MetaError(400, 4, null, null, null)));
+        Assert.False(SendErrorClassifier.IsAppThrottle(new MetaError(400, 80006, null, null, null)));
     }
 }

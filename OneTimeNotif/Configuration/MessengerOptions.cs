@@ -26,4 +26,10 @@ public sealed class MessengerOptions
 public sealed class PageOptions
 {
     public string AccessToken { get; set; } = "";
+
+    /// <summary>
+    /// This Page's send rate, shared by every instance, when it differs from <c>SendApi__MessagesPerSecondPerPage</c>
+    /// (40 by default, Meta's Page Inbox rule); at most 300, Meta's limit for text.
+    /// </summary>
+    public int? MessagesPerSecond { get; set; }
 }

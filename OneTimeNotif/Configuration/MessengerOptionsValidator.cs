@@ -42,6 +42,10 @@ internal sealed partial class MessengerOptionsValidator : IValidateOptions<Messe
             {
                 failures.Add(Missing($"Pages__{pageId}__AccessToken", "the Page access token"));
             }
+            if (page.MessagesPerSecond is < 1 or > SendApi.SendApiOptions.MetaMaxMessagesPerSecond)
+            {
+                failures.Add($"Messenger__Pages__{pageId}__MessagesPerSecond must be 1 to {SendApi.SendApiOptions.MetaMaxMessagesPerSecond} (Meta's limit for text).");
+            }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -31,8 +31,12 @@ public sealed class FollowUpDelivery(
     private TimeSpan Interval => recurring.CurrentValue.TokenInterval;
 
     /// <param name="userTokens">The user's token rows in the topic, as last read; refreshed here when stale.</param>
-    /// <param name="finalAttempt">Throttling and transient failures end the user instead of asking for a retry.</param>
-    internal async Task<UserOutcome> DeliverAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, bool finalAttempt, CancellationToken cancellationToken)
+    /// <param name="finalAttempt">Transient failures end the user instead of asking for a retry; throttling never does.</param>
+    /// <param name="probation">
+    /// No send of the segment has succeeded yet: a refusal that may be about the Page rather than this user is held
+    /// (<see cref="UserOutcomeKind.Held"/>), neither spent nor recorded, for the <see cref="PageRefusalBreaker"/>.
+    /// </param>
+    internal async Task<UserOutcome> DeliverAsync(FollowUpJob job, string psid, IReadOnlyList<TokenEntity> userTokens, bool finalAttempt, bool probation, CancellationToken cancellationToken)
     {
         // Cheap (the gate remembers the state briefly): a stopped or cancelled job binds no more tokens.
         if (!await gate.IsRunningAsync(job.JobId, cancellationToken).ConfigureAwait(false))
@@ -70,8 +74,17 @@ public sealed class FollowUpDelivery(
         var result = token.IsRecurring
             ? await sendApi.SendWithRecurringTokenAsync(job.PageId, token.Token, job.Message, mayStart, cancellationToken).ConfigureAwait(false)
             : await sendApi.SendWithTokenAsync(job.PageId, token.Token, job.Message, mayStart, cancellationToken).ConfigureAwait(false);
+        if (probation && result.Status == SendStatus.TokenRejected && result.MayConcernThePage)
+        {
+            // The binding stays open: recorded as it came if the refusal turns out to be this user's, released if the Page's.
+            return UserOutcome.HeldRefusal(new HeldRefusal(job, delivery, token, result));
+        }
         return await RecordAsync(job, delivery, token, result, finalAttempt, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A held refusal turned out to be this user's (a send of the segment succeeded, or too few were refused alike): recorded as it came.</summary>
+    internal Task<UserOutcome> RecordHeldAsync(HeldRefusal held, CancellationToken cancellationToken) =>
+        RecordAsync(held.Job, held.Delivery, held.Token, held.Result, finalAttempt: false, cancellationToken);
 
     private async Task<UserOutcome> RecordAsync(FollowUpJob job, DeliveryEntity delivery, TokenEntity token, SendResult result, bool finalAttempt, CancellationToken cancellationToken)
     {
@@ -101,8 +114,10 @@ public sealed class FollowUpDelivery(
             case SendStatus.Transient:
                 await MarkMayHaveReachedMetaAsync(delivery, cancellationToken).ConfigureAwait(false);
                 return UserOutcome.Retry(result.Reason);
-            case SendStatus.Throttled when !finalAttempt:
-                return UserOutcome.Retry(result.Reason);
+            case SendStatus.Throttled:
+                // Meta's limits and the Page's budget pass: a throttled user waits within the job's time budget, never
+                // failed by a retry count.
+                return UserOutcome.Throttled(result.Reason, result.RetryAfter ?? TimeSpan.Zero);
             case SendStatus.NotStarted:
                 return await CloseAsync(job, delivery.Psid, cancellationToken).ConfigureAwait(false);
             case SendStatus.ConfigurationFault or SendStatus.MessageRejected:
@@ -417,6 +432,18 @@ internal sealed record UserOutcome(UserOutcomeKind Kind, DeliveryState? Recorded
 
     public static UserOutcome Retry(string? reason) => new(UserOutcomeKind.Retry, DeliveryState.Bound, reason);
 
+    /// <summary>A retry because Meta or the Page's send budget held the user back: comes back after <paramref name="retryAfter"/>, no retry counted.</summary>
+    public static UserOutcome Throttled(string? reason, TimeSpan retryAfter) => new(UserOutcomeKind.Retry, DeliveryState.Bound, reason) { ThrottledFor = retryAfter };
+
+    /// <summary>A refusal that may be about the Page, held for the <see cref="PageRefusalBreaker"/>; the binding stays open.</summary>
+    public static UserOutcome HeldRefusal(HeldRefusal held) => new(UserOutcomeKind.Held, DeliveryState.Bound) { Held = held };
+
+    /// <summary>For a <see cref="UserOutcomeKind.Retry"/> caused by throttling: how long until the Page's budget is expected back.</summary>
+    public TimeSpan? ThrottledFor { get; init; }
+
+    /// <summary>For <see cref="UserOutcomeKind.Held"/>: the binding and Meta's answer, until the breaker decides.</summary>
+    public HeldRefusal? Held { get; init; }
+
     public static UserOutcome Stop(string? reason, DeliveryState? recorded) => new(UserOutcomeKind.Stop, recorded, reason);
 
     public static UserOutcome Halted(DeliveryState? recorded) => new(UserOutcomeKind.Halted, recorded);
@@ -441,8 +468,15 @@ internal enum UserOutcomeKind
     /// <summary>The job was no longer running when this user's turn came: the binding was closed, no call made.</summary>
     Halted,
 
+    /// <summary>Not tried in this attempt (a throttled or stopping call held the rest back): the binding, if any, stays.</summary>
     HeldBack,
+
+    /// <summary>Refused with a code that may be about the Page, before any send of the segment succeeded: not recorded yet.</summary>
+    Held,
 
     /// <summary>The user's only usable token is cooling down: no token bound; served again once it is usable, if the job may wait.</summary>
     Deferred,
 }
+
+/// <summary>A refusal held while the segment's first sends decide whether it is about the Page or about this user.</summary>
+internal sealed record HeldRefusal(FollowUpJob Job, DeliveryEntity Delivery, TokenEntity Token, SendResult Result);

@@ -42,4 +42,13 @@ internal static partial class FollowUpLog
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information,
         Message = "Follow-up job {JobId} segment waits {Wait} for {Deferred} deferred users, whose recurring tokens are cooling down")]
     public static partial void SegmentDeferred(ILogger logger, string jobId, int deferred, TimeSpan wait);
+
+    [LoggerMessage(EventId = 5030, Level = LogLevel.Debug, Message = "Follow-up message handled in {ElapsedMs:0.0} ms")]
+    public static partial void MessageHandled(ILogger logger, double elapsedMs);
+
+    [LoggerMessage(EventId = 5031, Level = LogLevel.Debug, Message = "Follow-up segment message sent to the queue, visible in {Delay}")]
+    public static partial void SegmentEnqueued(ILogger logger, TimeSpan delay);
+
+    [LoggerMessage(EventId = 5032, Level = LogLevel.Information, Message = "Follow-up job {JobId} segment throttled, back in {Delay} (no retry counted): {Reason}")]
+    public static partial void SegmentThrottled(ILogger logger, string jobId, TimeSpan delay, string? reason);
 }

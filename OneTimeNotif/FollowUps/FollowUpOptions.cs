@@ -21,8 +21,9 @@ public sealed class FollowUpOptions
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// After this many retries, users still throttled are recorded as failed (their tokens released), and users whose
-    /// calls keep failing without an answer as unknown (their tokens kept spent: Meta may have delivered).
+    /// After this many retries, users whose calls keep failing without an answer (HTTP 5xx, the network) are recorded
+    /// as unknown (their tokens kept spent: Meta may have delivered). Throttling counts no retry: throttled users wait
+    /// within the job's <see cref="TimeBudget"/>.
     /// </summary>
     public int MaxRetries { get; set; } = 12;
 
@@ -33,10 +34,12 @@ public sealed class FollowUpOptions
     public int MaxDequeueCount { get; set; } = 5;
 
     /// <summary>
-    /// How long after it was submitted a job may still wait for users: a user deferred because their only usable
+    /// How long after it was submitted a job may still wait for users. A user deferred because their only usable
     /// token is a recurring one cooling down (Meta: one message per token per 48 hours) is served when the token is
-    /// usable again, if that is within this budget; otherwise the job completes with the user counted deferred.
-    /// Three days by default, so a 48-hour cooldown is waited out.
+    /// usable again, if that is within this budget; otherwise the job completes with the user counted deferred. Users
+    /// held back by throttling (Meta's limits, the Page's send budget) are retried until it runs out; then the job
+    /// stops with the reason, and submitting it again resumes it. Three days by default, so a 48-hour cooldown is
+    /// waited out.
     /// </summary>
     public TimeSpan TimeBudget { get; set; } = TimeSpan.FromDays(3);
 

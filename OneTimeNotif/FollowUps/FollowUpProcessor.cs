@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Privacy;
+using OneTimeNotif.SendApi;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
 
@@ -16,14 +17,33 @@ public sealed class FollowUpProcessor(
     FollowUpDelivery delivery,
     TokenStore tokenStore,
     UserIndex users,
+    SendBudget budget,
     IOptions<FollowUpOptions> options,
     TimeProvider time,
     ILogger<FollowUpProcessor> logger)
 {
+    /// <summary>How long before a segment runs out of users its successor becomes visible: reading it takes a moment.</summary>
+    private static readonly TimeSpan SegmentLead = TimeSpan.FromSeconds(2);
+
     /// <param name="dequeueCount">How many times the queue has handed out this message (1 the first time).</param>
     public async Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messageText);
+        // What a message costs in handler time (function-seconds on Flex Consumption), for the benchmark and operators.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await ProcessMessageAsync(messageText, dequeueCount, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            FollowUpLog.MessageHandled(logger, elapsed);
+        }
+    }
+
+    private async Task ProcessMessageAsync(string messageText, long dequeueCount, CancellationToken cancellationToken)
+    {
         if (!FollowUpMessage.TryParse(messageText, out var message, out var error) || (error = message!.Job.SizeProblem()) is not null)
         {
             // A message that cannot be read or served will never succeed: park it now instead of retrying it five times.
@@ -158,20 +178,32 @@ public sealed class FollowUpProcessor(
         (segment, var users) = await ReadSegmentAsync(job, segment, settings.SegmentSize, cancellationToken).ConfigureAwait(false);
         if (!segment.Last)
         {
-            await EnsureSuccessorAsync(job, segment.Until!, cancellationToken).ConfigureAwait(false);
+            await EnsureSuccessorAsync(job, segment.Until!, users.Count, cancellationToken).ConfigureAwait(false);
         }
 
-        var outcomes = await DeliverAllAsync(message, users, settings, cancellationToken).ConfigureAwait(false);
-        var stop = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Stop);
+        var breaker = new PageRefusalBreaker();
+        var outcomes = await DeliverAllAsync(message, users, settings, breaker, cancellationToken).ConfigureAwait(false);
+        outcomes = await SettleHeldRefusalsAsync(outcomes, breaker, cancellationToken).ConfigureAwait(false);
         var retry = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Retry);
         var served = SegmentTally.Of(outcomes.Select(o => o.Recorded));
         FollowUpLog.SegmentServed(logger, job.JobId, users.Count, served.Sent, served.TokenRejected + served.UserUnavailable + served.Failed + served.Unknown, served.Pending, served.Deferred);
 
-        if (stop is not null || outcomes.Any(o => o.Kind == UserOutcomeKind.Halted))
+        var stopReason = breaker.IsTripped ? breaker.Reason(job.PageId) : outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Stop)?.Reason;
+        if (stopReason is null && retry is not null && OnlyThrottled(outcomes))
         {
-            if (stop is not null)
+            stopReason = await TimeBudgetSpentAsync(job, settings, cancellationToken).ConfigureAwait(false);
+        }
+        if (stopReason is not null || outcomes.Any(o => o.Kind == UserOutcomeKind.Halted))
+        {
+            if (breaker.IsTripped)
             {
-                await StopAsync(job.JobId, stop.Reason ?? "Meta refused the job's calls.", cancellationToken).ConfigureAwait(false);
+                // Released before the stop shows, as a refused configuration is: whoever sees the job stopped finds
+                // every token its refused calls touched available.
+                outcomes = await CloseUnfinishedAsync(job, users, outcomes, cancellationToken).ConfigureAwait(false);
+            }
+            if (stopReason is not null)
+            {
+                await StopAsync(job.JobId, stopReason, cancellationToken).ConfigureAwait(false);
             }
             outcomes = await CloseUnfinishedAsync(job, users, outcomes, cancellationToken).ConfigureAwait(false);
             await jobs.RecordTallyAsync(segment, SegmentTally.Of(outcomes.Select(o => o.Recorded)), done: false, cancellationToken).ConfigureAwait(false);
@@ -179,7 +211,7 @@ public sealed class FollowUpProcessor(
         else if (retry is not null)
         {
             await jobs.RecordTallyAsync(segment, served, done: false, cancellationToken).ConfigureAwait(false);
-            await PutBackAsync(message, retry.Reason, cancellationToken).ConfigureAwait(false);
+            await RetryLaterAsync(message, outcomes, cancellationToken).ConfigureAwait(false);
         }
         else if (await DeferralWaitAsync(job, outcomes, settings, cancellationToken).ConfigureAwait(false) is { } wait)
         {
@@ -227,15 +259,22 @@ public sealed class FollowUpProcessor(
         }
     }
 
-    /// <summary>Records the successor segment and enqueues it, once: the next segment goes out before this one is served, so a fan-out runs in parallel.</summary>
-    private async Task EnsureSuccessorAsync(FollowUpJob job, string after, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the successor segment and enqueues it, once: the next segment goes out before this one is served, so no
+    /// invocation is long and a crash loses nothing. With one send budget per Page, segments of a job served side by
+    /// side would only wait for each other: the successor becomes visible when this one is about to run out of users
+    /// at the Page's current rate, less a lead for reading it.
+    /// </summary>
+    private async Task EnsureSuccessorAsync(FollowUpJob job, string after, int users, CancellationToken cancellationToken)
     {
         if (await jobs.FindSegmentAsync(job.JobId, after, cancellationToken).ConfigureAwait(false) is not null)
         {
             return;
         }
+        var serving = TimeSpan.FromSeconds(users / Math.Max(1, budget.CurrentRate(job.PageId)));
+        var delay = serving > SegmentLead ? serving - SegmentLead : TimeSpan.Zero;
         // Enqueued before it is recorded: a crash in between enqueues it again (harmless), never loses it.
-        await queue.EnqueueSegmentAsync(FollowUpMessage.Segment(job, after), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        await queue.EnqueueSegmentAsync(FollowUpMessage.Segment(job, after), delay, cancellationToken).ConfigureAwait(false);
         await jobs.GetOrAddSegmentAsync(job.JobId, after, cancellationToken).ConfigureAwait(false);
     }
 
@@ -257,13 +296,13 @@ public sealed class FollowUpProcessor(
     private async Task<List<UserOutcome>> CloseUnfinishedAsync(FollowUpJob job, List<SegmentUser> users, List<UserOutcome> outcomes, CancellationToken cancellationToken)
     {
         var closed = outcomes.ToArray();
-        var open = Enumerable.Range(0, closed.Length).Where(i => closed[i].Kind is UserOutcomeKind.Retry or UserOutcomeKind.HeldBack);
+        var open = Enumerable.Range(0, closed.Length).Where(i => closed[i].Kind is UserOutcomeKind.Retry or UserOutcomeKind.HeldBack or UserOutcomeKind.Held);
         await Parallel.ForEachAsync(open, Concurrently(cancellationToken), async (i, ct) =>
             closed[i] = await delivery.CloseAsync(job, users[i].Psid, ct).ConfigureAwait(false)).ConfigureAwait(false);
         return [.. closed];
     }
 
-    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpMessage message, List<SegmentUser> users, FollowUpOptions settings, CancellationToken cancellationToken)
+    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpMessage message, List<SegmentUser> users, FollowUpOptions settings, PageRefusalBreaker breaker, CancellationToken cancellationToken)
     {
         var outcomes = new UserOutcome[users.Count];
         var finalAttempt = message.Retry >= settings.MaxRetries;
@@ -277,8 +316,12 @@ public sealed class FollowUpProcessor(
                 outcomes[i] = UserOutcome.HeldBack;
                 return;
             }
-            var outcome = await DeliverOneAsync(message.Job, users[i], finalAttempt, ct).ConfigureAwait(false);
-            if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop or UserOutcomeKind.Halted)
+            var outcome = await DeliverOneAsync(message.Job, users[i], finalAttempt, breaker.Probation, ct).ConfigureAwait(false);
+            if (outcome.Recorded == DeliveryState.Sent)
+            {
+                breaker.Sent();
+            }
+            if (outcome.Kind is UserOutcomeKind.Retry or UserOutcomeKind.Stop or UserOutcomeKind.Halted || (outcome.Held is { } held && breaker.Hold(held)))
             {
                 Volatile.Write(ref holdBack, true);
             }
@@ -288,16 +331,66 @@ public sealed class FollowUpProcessor(
     }
 
     /// <summary>A user whose storage calls are throttled waits for the segment's retry, as one whose send was throttled.</summary>
-    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, SegmentUser user, bool finalAttempt, CancellationToken cancellationToken)
+    private async Task<UserOutcome> DeliverOneAsync(FollowUpJob job, SegmentUser user, bool finalAttempt, bool probation, CancellationToken cancellationToken)
     {
         try
         {
-            return await delivery.DeliverAsync(job, user.Psid, user.Tokens, finalAttempt, cancellationToken).ConfigureAwait(false);
+            return await delivery.DeliverAsync(job, user.Psid, user.Tokens, finalAttempt, probation, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (StorageRefusal.IsThrottling(e))
         {
             return UserOutcome.Retry("storage is throttling (503 ServerBusy or 500 OperationTimedOut)");
         }
+    }
+
+    /// <summary>
+    /// Decides the held refusals (see <see cref="PageRefusalBreaker"/>). Tripped, or the job halted meanwhile: they stay
+    /// open, for the caller to release with the rest. Undecided while the segment goes again anyway (throttled): they
+    /// wait for it, bound. Otherwise they were the users' own and are recorded as they came.
+    /// </summary>
+    private async Task<List<UserOutcome>> SettleHeldRefusalsAsync(List<UserOutcome> outcomes, PageRefusalBreaker breaker, CancellationToken cancellationToken)
+    {
+        if (breaker.Held.Count == 0 || breaker.IsTripped || outcomes.Any(o => o.Kind == UserOutcomeKind.Halted))
+        {
+            return outcomes;
+        }
+        var waitForRetry = breaker.Probation && outcomes.Any(o => o.Kind == UserOutcomeKind.Retry);
+        var settled = outcomes.ToArray();
+        for (var i = 0; i < settled.Length; i++)
+        {
+            if (settled[i].Held is { } held)
+            {
+                settled[i] = waitForRetry ? UserOutcome.HeldBack with { Recorded = DeliveryState.Bound } : await delivery.RecordHeldAsync(held, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return [.. settled];
+    }
+
+    /// <summary>Every user left for a retry was held back by throttling (Meta's, or the Page's send budget), none by a failure.</summary>
+    private static bool OnlyThrottled(List<UserOutcome> outcomes) =>
+        outcomes.Where(o => o.Kind == UserOutcomeKind.Retry).All(o => o.ThrottledFor is not null);
+
+    /// <returns>Why the job stops, when its <see cref="FollowUpOptions.TimeBudget"/> has run out; else null.</returns>
+    private async Task<string?> TimeBudgetSpentAsync(FollowUpJob job, FollowUpOptions settings, CancellationToken cancellationToken) =>
+        await jobs.FindAsync(job.JobId, cancellationToken).ConfigureAwait(false) is { } recorded && time.GetUtcNow() - recorded.CreatedAt > settings.TimeBudget
+            ? $"The job's time budget (FollowUps__TimeBudget, {settings.TimeBudget}) ran out while Meta or the Page's send budget held users back; submit the job again to resume it."
+            : null;
+
+    /// <summary>
+    /// Puts the segment back. Held back only by throttling: after the time the Page's budget names, without counting a
+    /// retry, so throttled users are never failed for it. Otherwise after a doubling delay, counted.
+    /// </summary>
+    private async Task RetryLaterAsync(FollowUpMessage segment, List<UserOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var retries = outcomes.Where(o => o.Kind == UserOutcomeKind.Retry).ToList();
+        if (!OnlyThrottled(retries))
+        {
+            await PutBackAsync(segment, retries.First(o => o.ThrottledFor is null).Reason, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var delay = retries.Max(o => o.ThrottledFor!.Value);
+        FollowUpLog.SegmentThrottled(logger, segment.Job.JobId, delay, retries[0].Reason);
+        await queue.EnqueueSegmentAsync(segment, delay, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task PutBackAsync(FollowUpMessage segment, string? reason, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ namespace OneTimeNotif.FollowUps;
 /// The <c>otn-followups</c> queue, for .NET callers that want a follow-up sent: validates a job and enqueues it
 /// as plain UTF-8 JSON. The service uses it too, for the segments it splits a fan-out into, and for poison.
 /// </summary>
-public sealed class FollowUpQueueClient(QueueServiceClient queues)
+public sealed class FollowUpQueueClient(QueueServiceClient queues, Microsoft.Extensions.Logging.ILogger<FollowUpQueueClient> logger)
 {
     public const string QueueName = "otn-followups";
     public const string PoisonQueueName = QueueName + QueueWithPoison.PoisonSuffix;
@@ -32,8 +32,11 @@ public sealed class FollowUpQueueClient(QueueServiceClient queues)
         await _queue.SendAsync(job.ToJson(), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
     }
 
-    internal Task EnqueueSegmentAsync(FollowUpMessage message, TimeSpan delay, CancellationToken cancellationToken) =>
-        _queue.SendAsync(message.ToJson(), delay, cancellationToken);
+    internal async Task EnqueueSegmentAsync(FollowUpMessage message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        await _queue.SendAsync(message.ToJson(), delay, cancellationToken).ConfigureAwait(false);
+        FollowUpLog.SegmentEnqueued(logger, delay);
+    }
 
     /// <summary>Parks a message that can never succeed (or failed too often), with the reason, beside the queue.</summary>
     public Task SendToPoisonAsync(string original, string reason, CancellationToken cancellationToken) =>

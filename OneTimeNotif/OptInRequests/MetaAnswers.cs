@@ -25,10 +25,14 @@ internal static class MetaAnswers
         }
         if (sent.Error is not { } error)
         {
-            // No answer from Meta: the network failed, or no access token is configured for the Page.
-            return sent.Status == SendStatus.ConfigurationFault
-                ? Result(OptInRequestStatus.PageMisconfigured, $"Page {pageId} is misconfigured: {sent.Reason}")
-                : Result(OptInRequestStatus.MetaUnavailable, $"{sent.Reason} Nothing is known to be sent; try again later.");
+            // No answer from Meta: the Page's send budget is paused or taken, the network failed, or no access
+            // token is configured for the Page.
+            return sent.Status switch
+            {
+                SendStatus.ConfigurationFault => Result(OptInRequestStatus.PageMisconfigured, $"Page {pageId} is misconfigured: {sent.Reason}"),
+                SendStatus.Throttled => Result(OptInRequestStatus.TooManyRequests, $"{sent.Reason}: nothing was sent; try again later.") with { RetryAfter = sent.RetryAfter },
+                _ => Result(OptInRequestStatus.MetaUnavailable, $"{sent.Reason} Nothing is known to be sent; try again later."),
+            };
         }
         return FromError(pageId, kind, sent, error);
     }
@@ -54,7 +58,7 @@ internal static class MetaAnswers
 
     private static OptInRequestResult FromStatus(string pageId, SendResult sent, MetaError error) => sent.Status switch
     {
-        SendStatus.Throttled => Result(OptInRequestStatus.TooManyRequests, $"{sent.Reason}; try again later.", error),
+        SendStatus.Throttled => Result(OptInRequestStatus.TooManyRequests, $"{sent.Reason}; try again later.", error) with { RetryAfter = sent.RetryAfter },
         SendStatus.Transient => Result(OptInRequestStatus.MetaUnavailable, $"{sent.Reason}; try again later.", error),
         SendStatus.UserUnavailable => Result(OptInRequestStatus.UserNotReachable, sent.Reason, error),
         SendStatus.ConfigurationFault => Result(OptInRequestStatus.PageMisconfigured, $"Page {pageId}: {sent.Reason}.", error),

@@ -47,6 +47,10 @@ public static class OptInRequestEndpoints
         {
             return TypedResults.Ok(new OptInRequestSent(optInRequest!.PageId, optInRequest.Psid, result.MessageId!));
         }
+        if (result.RetryAfter is { } retryAfter)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         return TypedResults.Problem(result.Reason, statusCode: StatusCodeOf(result.Status), extensions: MetaFields(result));
     }
 

@@ -31,6 +31,9 @@ public enum OptInRequestStatus
 /// <param name="Error">Meta's error, when Meta answered with one.</param>
 public sealed record OptInRequestResult(OptInRequestStatus Status, string? MessageId = null, string? Reason = null, MetaError? Error = null)
 {
+    /// <summary>For <see cref="OptInRequestStatus.TooManyRequests"/> from the Page's send budget: when to try again, when known.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static OptInRequestResult Invalid(string reason) => new(OptInRequestStatus.Invalid, Reason: reason);
 }
 

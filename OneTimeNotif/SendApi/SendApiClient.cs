@@ -7,20 +7,21 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Configuration;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.SendApi;
 
 /// <summary>
 /// Meta's Send API (<c>POST /{version}/{page-id}/messages</c>) as a typed <see cref="HttpClient"/>. The Page
 /// access token travels only in the Authorization header; <c>appsecret_proof</c> goes in the body, so no secret
-/// is ever part of a URL.
+/// is ever part of a URL. Every call, follow-up or OTN request, takes a slot of the Page's shared
+/// <see cref="SendBudget"/>, and Meta's throttling answers and usage headers go back to it.
 /// </summary>
-public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendRateLimiter rateLimiter, ILogger<SendApiClient> logger)
+public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendBudget budget, ILogger<SendApiClient> logger)
 {
     /// <summary>
-    /// How often a throttled token send goes again at once, in the Page's next free slot. A refusal now and then
-    /// comes from calls that reached Meta bunched together, and a slot later there is room; a limit that outlasts
-    /// these attempts is reported as throttled, and the follow-up backs off and retries the user later.
+    /// How often a throttled call goes again once the Page's pause is over, within the wait a send is allowed. A
+    /// limit that outlasts these attempts is reported as throttled, and the caller comes back later.
     /// </summary>
     private const int ThrottleRetries = 2;
 
@@ -32,7 +33,7 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     public Task<SendResult> SendWithTokenAsync(string pageId, string token, JsonObject message, Func<CancellationToken, ValueTask<bool>>? mayStart = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        return SendWithAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, mayStart, cancellationToken);
+        return SendAsync(pageId, new JsonObject { ["one_time_notif_token"] = token }, message, tokenSend: true, mayStart, cancellationToken);
     }
 
     /// <summary>
@@ -43,20 +44,7 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     public Task<SendResult> SendWithRecurringTokenAsync(string pageId, string token, JsonObject message, Func<CancellationToken, ValueTask<bool>>? mayStart = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
-        return SendWithAsync(pageId, new JsonObject { ["notification_messages_token"] = token }, message, mayStart, cancellationToken);
-    }
-
-    private async Task<SendResult> SendWithAsync(string pageId, JsonObject recipient, JsonObject message, Func<CancellationToken, ValueTask<bool>>? mayStart, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var result = await SendAsync(pageId, recipient.DeepClone().AsObject(), message, tokenSend: true, mayStart, cancellationToken).ConfigureAwait(false);
-            // A throttled call delivered nothing, so the same token may go again.
-            if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
-            {
-                return result;
-            }
-        }
+        return SendAsync(pageId, new JsonObject { ["notification_messages_token"] = token }, message, tokenSend: true, mayStart, cancellationToken);
     }
 
     /// <summary>Sends to a PSID inside the 24-hour window (the OTN request template, for one).</summary>
@@ -75,27 +63,46 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
         {
             return new SendResult(SendStatus.ConfigurationFault, Reason: $"No access token is configured for Page {pageId} (Messenger__Pages__{pageId}__AccessToken).");
         }
+        for (var attempt = 0; ; attempt++)
+        {
+            var grant = await budget.AcquireAsync(pageId, cancellationToken).ConfigureAwait(false);
+            if (!grant.Granted)
+            {
+                return SendResult.NoBudget(pageId, grant.RetryAfter);
+            }
+            // Asked after the wait for budget, right before the call leaves: a job stopped meanwhile starts no call.
+            if (mayStart is not null && !await mayStart(cancellationToken).ConfigureAwait(false))
+            {
+                return new SendResult(SendStatus.NotStarted, Reason: "The call was withdrawn before it left.");
+            }
+            var result = await CallAsync(settings, page.AccessToken, pageId, recipient, message, tokenSend, cancellationToken).ConfigureAwait(false);
+            // A throttled call delivered nothing, so the same token may go again once the Page's pause is over.
+            if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
+            {
+                return result;
+            }
+        }
+    }
 
+    private async Task<SendResult> CallAsync(MessengerOptions settings, string accessToken, string pageId, JsonObject recipient, JsonObject message, bool tokenSend, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(settings.GraphBaseUrl, $"{settings.GraphApiVersion}/{pageId}/messages"))
         {
             Content = JsonContent.Create(new JsonObject
             {
-                ["recipient"] = recipient,
+                ["recipient"] = recipient.DeepClone(),
                 ["message"] = message.DeepClone(),
-                ["appsecret_proof"] = AppSecretProof(page.AccessToken, settings.AppSecret),
+                ["appsecret_proof"] = AppSecretProof(accessToken, settings.AppSecret),
             }),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", page.AccessToken);
-
-        await rateLimiter.WaitAsync(pageId, cancellationToken).ConfigureAwait(false);
-        if (mayStart is not null && !await mayStart(cancellationToken).ConfigureAwait(false))
-        {
-            return new SendResult(SendStatus.NotStarted, Reason: "The call was withdrawn before it left.");
-        }
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        SendResult result;
+        MetaUsage usage;
         try
         {
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            return await ReadResultAsync(response, pageId, tokenSend, cancellationToken).ConfigureAwait(false);
+            result = await ReadResultAsync(response, pageId, tokenSend, cancellationToken).ConfigureAwait(false);
+            usage = MetaUsage.Read(response.Headers, pageId);
         }
         catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
@@ -103,6 +110,24 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
             // delivers at most once: a second send of a spent token is refused.
             SendApiLog.NetworkFailure(logger, pageId, e.GetType().Name);
             return new SendResult(SendStatus.Transient, Reason: $"The Send API could not be reached ({e.GetType().Name}).");
+        }
+        await ObserveAsync(pageId, result, usage, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
+    /// Tells the Page's budget what Meta said. Meta's answer stands even when storage fails here: a message Meta
+    /// delivered must be recorded as sent, and the pause this instance already took holds its own calls back.
+    /// </summary>
+    private async Task ObserveAsync(string pageId, SendResult result, MetaUsage usage, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await budget.ObserveAsync(pageId, result, usage, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageFailure.IsStorageFault(e) && !cancellationToken.IsCancellationRequested)
+        {
+            SendApiLog.BudgetNotShared(logger, pageId, StorageFailure.Describe(e));
         }
     }
 

@@ -7,7 +7,11 @@ namespace OneTimeNotif.SendApi;
 /// </summary>
 public static class SendErrorClassifier
 {
-    private static readonly HashSet<int> ThrottlingCodes = [4, 17, 32, 613];
+    private const int AppLimitCode = 4;
+    private const int RepeatedRequestSubcodeOf613 = 1893016;
+
+    /// <summary>4 the app, 17 a user, 32 Page calls, 613 the Send API's rate, 80001 Page calls, 80006 Messenger's business use case.</summary>
+    private static readonly HashSet<int> ThrottlingCodes = [AppLimitCode, 17, 32, 613, 80001, 80006];
     private static readonly HashSet<int> TransientCodes = [1, 2];
     private static readonly HashSet<int> UserUnavailableSubcodesOf10 = [2018108, 1893015];
     private static readonly HashSet<int> WindowSubcodesOf10 = [2018278, 2018065, 2534022];
@@ -29,8 +33,25 @@ public static class SendErrorClassifier
     internal static bool IsUnavailableUser(MetaError error) =>
         error.Code == 10 && error.Subcode is int s && UserUnavailableSubcodesOf10.Contains(s);
 
+    /// <summary>Code 4: the app's own limit, across every Page; the whole app pauses.</summary>
+    public static bool IsAppThrottle(MetaError error) => error?.Code == AppLimitCode && error.Subcode != RecurringTooSoonSubcode;
+
+    /// <summary>
+    /// A refusal that may be about the Page rather than one user: permission and window errors (10), missing
+    /// permission (200), the Page's access token (190), and 100 without a subcode. Alone, each could be one user's
+    /// token; when every send of a job on a Page so far is refused alike with one, the Page is the cause.
+    /// </summary>
+    public static bool MayConcernThePage(MetaError error) => error?.Code switch
+    {
+        10 => !IsUnavailableUser(error),
+        200 or 190 => true,
+        100 => error.Subcode is null,
+        _ => false,
+    };
+
     public static SendResult Classify(MetaError error, bool tokenSend, string? metaMessage)
     {
+        ArgumentNullException.ThrowIfNull(error);
         var (status, meaning) = StatusOf(error, tokenSend, metaMessage);
         return new SendResult(status, Reason: $"{error}: {meaning}", Error: error);
     }
@@ -39,7 +60,10 @@ public static class SendErrorClassifier
     {
         // Code 4 is otherwise the app's rate limit; with this subcode it is one recurring token's 48-hour rule.
         4 when tokenSend && error.Subcode == RecurringTooSoonSubcode => (SendStatus.TooSoon, "a message was sent with this recurring token within Meta's interval"),
+        // Code and subcode decide first: this 613 is about one user (asked already), not about the rate.
+        613 when error.Subcode == RepeatedRequestSubcodeOf613 => (SendStatus.Failed, "a request on this topic was already sent to this user"),
         _ when error.HttpStatus == 429 => (SendStatus.Throttled, "rate limited"),
+        AppLimitCode => (SendStatus.Throttled, "the app's rate limit was reached (every Page pauses)"),
         int code when ThrottlingCodes.Contains(code) => (SendStatus.Throttled, "rate limited"),
         int code when TransientCodes.Contains(code) => (SendStatus.Transient, "Meta reports a temporary failure"),
         551 => (SendStatus.UserUnavailable, "the user is not available"),

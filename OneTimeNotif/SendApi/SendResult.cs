@@ -6,7 +6,10 @@ public enum SendStatus
     /// <summary>Meta accepted the message; for a token send, the token is now spent.</summary>
     Sent,
 
-    /// <summary>Rate limited (codes 4, 17, 32, 613, HTTP 429): slow down and retry later with the same token.</summary>
+    /// <summary>
+    /// Rate limited (codes 4, 17, 32, 613, 80001, 80006, HTTP 429), or the Page's shared budget is paused or taken for
+    /// longer than a send may wait: nothing was delivered; retry later (<see cref="SendResult.RetryAfter"/>) with the same token.
+    /// </summary>
     Throttled,
 
     /// <summary>Meta or the network failed (HTTP 5xx, codes 1 and 2, a timeout): retry later with the same token.</summary>
@@ -36,9 +39,17 @@ public enum SendStatus
 
 /// <param name="MessageId">Meta's <c>message_id</c> when sent.</param>
 /// <param name="Reason">Why, for people: Meta's code and subcode and what they mean. Never a token or a message text.</param>
-public sealed record SendResult(SendStatus Status, string? MessageId = null, string? Reason = null, MetaError? Error = null)
+/// <param name="RetryAfter">For <see cref="SendStatus.Throttled"/>: when the Page's budget is expected back, when known.</param>
+public sealed record SendResult(SendStatus Status, string? MessageId = null, string? Reason = null, MetaError? Error = null, TimeSpan? RetryAfter = null)
 {
     public static SendResult Sent(string messageId) => new(SendStatus.Sent, messageId);
+
+    /// <summary>The Page's budget is not available within the wait a send is allowed: no call was made.</summary>
+    public static SendResult NoBudget(string pageId, TimeSpan retryAfter) =>
+        new(SendStatus.Throttled, Reason: $"Page {pageId}'s send budget is paused or taken for the next {retryAfter.TotalSeconds:0.0} s", RetryAfter: retryAfter);
+
+    /// <summary>Refused with a code that may be about the Page rather than this one user (see <see cref="SendErrorClassifier.MayConcernThePage"/>).</summary>
+    public bool MayConcernThePage => Error is { } error && Status != SendStatus.Sent && SendErrorClassifier.MayConcernThePage(error);
 }
 
 /// <summary>The fields of Meta's <c>{"error":{...}}</c> body that classification and support need.</summary>

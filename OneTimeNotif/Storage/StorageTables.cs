@@ -9,6 +9,7 @@ public sealed class StorageTables(TableServiceClient service)
     public const string ExpiriesTableName = "OtnTokenExpiries";
     public const string JobsTableName = "OtnFollowUpJobs";
     public const string JobDaysTableName = "OtnFollowUpJobDays";
+    public const string SendBudgetTableName = "OtnSendBudget";
     public const string UsersTableName = "OtnUsers";
     public const string DataDeletionsTableName = "OtnDataDeletions";
     public const string RecurringDaysTableName = "OtnRecurringTokenDays";
@@ -25,6 +26,9 @@ public sealed class StorageTables(TableServiceClient service)
 
     /// <summary>Follow-up jobs by the UTC day they were recorded, so the purge finds jobs past retention without a scan.</summary>
     public TableClient JobDays { get; } = service.GetTableClient(JobDaysTableName);
+
+    /// <summary>Each Page's send budget (and the app's pause), shared by every instance.</summary>
+    public TableClient SendBudget { get; } = service.GetTableClient(SendBudgetTableName);
 
     /// <summary>Where each user's data is, and who was erased when, keyed by a keyed hash of the user: erasure reads one partition.</summary>
     public TableClient Users { get; } = service.GetTableClient(UsersTableName);
@@ -47,6 +51,7 @@ public sealed class StorageTables(TableServiceClient service)
         await Expiries.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Jobs.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await JobDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await SendBudget.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await Users.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await DataDeletions.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await RecurringDays.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
