@@ -21,20 +21,30 @@ public sealed class StorageOutageTests
             .ToList();
         var refusals = new ConcurrentBag<HttpStatusCode>();
 
-        // Four senders that behave like Meta: a batch is resent until it is answered with 2xx.
+        // Four senders that behave like Meta: a batch is resent until it is answered with 2xx. The first eight batches
+        // go before the outage; the rest wait for it to begin, so the outage always meets senders, however slow the
+        // machine.
+        const int BeforeOutage = 8;
         var queue = new ConcurrentQueue<List<(string Psid, string Token)>>(batches);
+        var sent = 0;
+        var outageBegun = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var senders = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             while (queue.TryDequeue(out var batch))
             {
+                if (Volatile.Read(ref sent) >= BeforeOutage)
+                {
+                    await outageBegun.Task;
+                }
                 var body = Envelope(Entry(page, [.. batch.Select(o => OptIn(page, o.Psid, "P", o.Token, DateTimeOffset.UtcNow))]));
                 await SendLikeMetaAsync(app, body, refusals);
-                await Task.Delay(100);
+                Interlocked.Increment(ref sent);
             }
         })).ToList();
 
-        await Task.Delay(500);
+        await Poll.UntilAsync(() => Volatile.Read(ref sent) >= BeforeOutage, describe: () => $"{sent} batches acknowledged before the outage");
         await azurite.StopAsync();
+        outageBegun.SetResult();
         await Task.Delay(TimeSpan.FromSeconds(4));
         await azurite.RestartAsync();
         await Task.WhenAll(senders);

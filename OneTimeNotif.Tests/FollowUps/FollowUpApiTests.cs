@@ -95,6 +95,34 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
     }
 
     [Fact]
+    public async Task WhileTheJobTableFailsEveryEndpointAnswers503WithTheReasonAndTheJobGoesThroughOnceItIsBack()
+    {
+        await _app.OptInAsync(_page, "P", [NewId()]);
+        var jobId = Jobs.NewJobId();
+        var client = _app.CreateKeyedClient();
+        _app.Storage.FailWhen = m => m.Request.Uri.Path.Contains("OtnFollowUpJobs", StringComparison.Ordinal);
+
+        HttpResponseMessage[] answers =
+        [
+            await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P")),
+            await client.GetAsync($"/api/followups/{jobId}"),
+            await client.DeleteAsync($"/api/followups/{jobId}"),
+        ];
+
+        foreach (var answer in answers)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+            var problem = await answer.Content.ReadFromJsonAsync<JsonObject>();
+            Assert.Contains("Storage", problem!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Contains("403 AuthorizationFailure", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        _app.Storage.FailWhen = null;
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"))).StatusCode);
+        var done = await _app.WaitForJobAsync(jobId);
+        Assert.Equal((JobState.Completed, 1), (done.State, done.Sent));
+    }
+
+    [Fact]
     public async Task AnAcceptedJobReportsItsCountsFromQueuedToCompleted()
     {
         var users = Enumerable.Range(0, 3).Select(_ => NewId()).ToList();

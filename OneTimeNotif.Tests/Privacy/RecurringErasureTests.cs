@@ -46,4 +46,31 @@ public sealed class RecurringErasureTests(AzuriteFixture storage) : IClassFixtur
         Assert.Equal(2, (await response.Content.ReadFromJsonAsync<ErasureCounts>())!.Tokens);
         Assert.Empty(await StorageTrace.FindAsync(storage.Azurite.ConnectionString, psid));
     }
+
+    [Fact]
+    public async Task AStopOrResumeArrivingAfterTheErasureDoesNotBringTheErasedTokenBack()
+    {
+        string psid = NewId(), token = NewRecurringToken();
+        var at = _app.Time.GetUtcNow().AddDays(-2);
+        await PostAsync(RecurringOptIn(_page, psid, "DEALS", token, at));
+        (await _app.CreateKeyedClient().DeleteAsync($"/api/users/{_page}/{psid}")).EnsureSuccessStatusCode();
+
+        // The user then stops and resumes the notifications the erasure already deleted.
+        await PostAsync(RecurringOptIn(_page, psid, "DEALS", token, _app.Time.GetUtcNow().AddMinutes(1), Stop));
+        await PostAsync(RecurringOptIn(_page, psid, "DEALS", token, _app.Time.GetUtcNow().AddMinutes(2), Resume));
+
+        Assert.Empty(await StorageTrace.FindAsync(storage.Azurite.ConnectionString, psid));
+    }
+
+    [Fact]
+    public async Task AStopArrivingBeforeItsOptInStillWinsForAUserNeverErased()
+    {
+        string psid = NewId(), token = NewRecurringToken();
+        var at = _app.Time.GetUtcNow().AddDays(-2);
+
+        await PostAsync(RecurringOptIn(_page, psid, "DEALS", token, at.AddHours(1), Stop));
+        await PostAsync(RecurringOptIn(_page, psid, "DEALS", token, at));
+
+        Assert.True(Assert.Single(await _app.GetTokensAsync(_page, "DEALS", psid)).Stopped);
+    }
 }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Configuration;
 using OneTimeNotif.Http;
+using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.FollowUps;
 
@@ -58,6 +59,19 @@ public static class FollowUpEndpoints
             return TypedResults.Problem($"Page {job.PageId} is not served here (no Messenger__Pages__{job.PageId}__AccessToken).", statusCode: StatusCodes.Status400BadRequest);
         }
 
+        try
+        {
+            return await RegisterAndEnqueueAsync(job, jobs, queue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageFailure.IsStorageFault(e))
+        {
+            return StorageUnavailable.Problem(e, "the job may not be queued; submitting it again is safe.");
+        }
+    }
+
+    private static async Task<Results<Accepted<FollowUpStatus>, ProblemHttpResult>> RegisterAndEnqueueAsync(
+        FollowUpJob job, FollowUpJobStore jobs, FollowUpQueueClient queue, CancellationToken cancellationToken)
+    {
         var registration = await jobs.RegisterAsync(job, JobState.Queued, cancellationToken).ConfigureAwait(false);
         if (registration.Kind == JobRegistrationKind.Conflict)
         {
@@ -83,8 +97,15 @@ public static class FollowUpEndpoints
 
     public static async Task<Results<Ok<FollowUpStatus>, ProblemHttpResult>> GetStatusAsync(string jobId, FollowUpJobStore jobs, CancellationToken cancellationToken)
     {
-        var status = await jobs.GetStatusAsync(jobId, cancellationToken).ConfigureAwait(false);
-        return status is null ? UnknownJob(jobId) : TypedResults.Ok(status);
+        try
+        {
+            var status = await jobs.GetStatusAsync(jobId, cancellationToken).ConfigureAwait(false);
+            return status is null ? UnknownJob(jobId) : TypedResults.Ok(status);
+        }
+        catch (Exception e) when (StorageFailure.IsStorageFault(e))
+        {
+            return StorageUnavailable.Problem(e, "the job's status could not be read; ask again.");
+        }
     }
 
     /// <summary>
@@ -96,7 +117,15 @@ public static class FollowUpEndpoints
         FollowUpCancellation cancellation,
         CancellationToken cancellationToken)
     {
-        var status = await cancellation.CancelAsync(jobId, cancellationToken).ConfigureAwait(false);
+        FollowUpStatus? status;
+        try
+        {
+            status = await cancellation.CancelAsync(jobId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StorageFailure.IsStorageFault(e))
+        {
+            return StorageUnavailable.Problem(e, "the job may not be cancelled; cancelling it again is safe.");
+        }
         return status switch
         {
             null => UnknownJob(jobId),

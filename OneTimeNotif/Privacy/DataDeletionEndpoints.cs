@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OneTimeNotif.Configuration;
+using OneTimeNotif.Http;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Privacy;
@@ -65,7 +66,7 @@ public static class DataDeletionEndpoints
         }
         catch (Exception e) when (StorageFailure.IsStorageFault(e))
         {
-            return TypedResults.Problem("Storage is unavailable; the request was not recorded. Meta may send it again.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return StorageUnavailable.Problem(e, "the request was not recorded; Meta may send it again.");
         }
     }
 

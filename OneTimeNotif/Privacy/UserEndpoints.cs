@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using OneTimeNotif.Configuration;
+using OneTimeNotif.Http;
 using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.Privacy;
@@ -37,7 +38,7 @@ public static class UserEndpoints
         catch (Exception e) when (StorageFailure.IsStorageFault(e))
         {
             // Every step can be repeated: the caller retries, and the erasure finds what is left through the index.
-            return TypedResults.Problem("Storage is unavailable; the erasure did not finish. Try again.", statusCode: StatusCodes.Status503ServiceUnavailable);
+            return StorageUnavailable.Problem(e, "the erasure did not finish; erasing again finds what is left.");
         }
     }
 }

@@ -45,6 +45,33 @@ public sealed partial class TokenStore
     private enum TokenWrite { Added, Existed, Changed }
 
     /// <summary>
+    /// Drops the stop and resume events of tokens not stored here whose user was erased. Such an event makes its token
+    /// when it arrives before the opt-in (Meta delivers in any order), but for an erased user the token is most likely
+    /// the one the erasure deleted, and storing its state would bring the user's data back. Stop and resume events
+    /// are rare next to opt-ins: the point read per event, and the marker read per unknown token, cost little.
+    /// </summary>
+    private async Task<(IReadOnlyCollection<OptIn> Kept, int Dropped)> WithoutChangesToErasedTokensAsync(IReadOnlyCollection<OptIn> optIns, CancellationToken cancellationToken)
+    {
+        var changes = optIns.Where(o => o.Recurring?.Change is RecurringChange.Stop or RecurringChange.Resume).ToList();
+        if (changes.Count == 0)
+        {
+            return (optIns, 0);
+        }
+        var dropped = new System.Collections.Concurrent.ConcurrentDictionary<OptIn, bool>();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(changes, parallel, async (change, ct) =>
+        {
+            var keys = TokenEntity.From(change);
+            var stored = await tables.Tokens.GetEntityIfExistsAsync<TableEntity>(keys.PartitionKey, keys.RowKey, [nameof(TableEntity.RowKey)], ct).ConfigureAwait(false);
+            if (!stored.HasValue && await users.ErasedAtAsync(change.PageId, change.Psid, ct).ConfigureAwait(false) is not null)
+            {
+                dropped[change] = true;
+            }
+        }).ConfigureAwait(false);
+        return dropped.IsEmpty ? (optIns, 0) : ([.. optIns.Where(o => !dropped.ContainsKey(o))], dropped.Count);
+    }
+
+    /// <summary>
     /// Applies a recurring event to its stored token when the event is later than the one the state comes from.
     /// The event's index rows are already written (<see cref="SaveAsync"/>); an index row for an event
     /// that lost is harmless, because the purge reads the token before deleting it.

@@ -18,7 +18,7 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
     /// opt-in storage can never hold (a payload or token over a table property's 32,768 characters, or one storage
     /// refuses for its content) is skipped and logged with its Page and the reason: retrying it could never succeed,
     /// and failing the batch for it would lose its siblings once Meta gives up on the webhook. An opt-in of an erased
-    /// user made before the erasure is not stored again.
+    /// user made before the erasure is not stored again, nor is a later stop or resume of a token the erasure deleted.
     /// </summary>
     public async Task<SaveResult> SaveAsync(IReadOnlyCollection<OptIn> optIns, CancellationToken cancellationToken = default)
     {
@@ -29,7 +29,9 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
         }
         var storable = optIns.Where(FitsStorage).ToList();
         var (kept, erased) = await users.WithoutErasedAsync(storable, cancellationToken).ConfigureAwait(false);
-        var entities = LatestPerToken(kept.Select(TokenEntity.From));
+        var (current, erasedTokens) = await WithoutChangesToErasedTokensAsync(kept, cancellationToken).ConfigureAwait(false);
+        erased += erasedTokens;
+        var entities = LatestPerToken(current.Select(TokenEntity.From));
 
         // The indexes first: a token whose expiry row is missing would never be purged, and one missing from the user
         // index could never be erased, while an index row whose token write failed is only a row skipped.
