@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -65,21 +66,46 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
         }
         for (var attempt = 0; ; attempt++)
         {
-            var grant = await budget.AcquireAsync(pageId, cancellationToken).ConfigureAwait(false);
-            if (!grant.Granted)
+            if (await WaitForSlotAsync(pageId, mayStart, cancellationToken).ConfigureAwait(false) is { } notSent)
             {
-                return SendResult.NoBudget(pageId, grant.RetryAfter);
-            }
-            // Asked after the wait for budget, right before the call leaves: a job stopped meanwhile starts no call.
-            if (mayStart is not null && !await mayStart(cancellationToken).ConfigureAwait(false))
-            {
-                return new SendResult(SendStatus.NotStarted, Reason: "The call was withdrawn before it left.");
+                return notSent;
             }
             var result = await CallAsync(settings, page.AccessToken, pageId, recipient, message, tokenSend, cancellationToken).ConfigureAwait(false);
             // A throttled call delivered nothing, so the same token may go again once the Page's pause is over.
             if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
             {
                 return result;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits for the Page's next slot, then asks <paramref name="mayStart"/>, right before the call leaves, so a job
+    /// stopped meanwhile starts no call. Returns null when the call may go now; else why not.
+    /// </summary>
+    private async Task<SendResult?> WaitForSlotAsync(string pageId, Func<CancellationToken, ValueTask<bool>>? mayStart, CancellationToken cancellationToken)
+    {
+        for (var wait = 0; ; wait++)
+        {
+            var grant = await budget.AcquireAsync(pageId, cancellationToken).ConfigureAwait(false);
+            if (!grant.Granted)
+            {
+                return SendResult.NoBudget(pageId, grant.RetryAfter);
+            }
+            if (mayStart is null)
+            {
+                return null;
+            }
+            var asked = Stopwatch.GetTimestamp();
+            if (!await mayStart(cancellationToken).ConfigureAwait(false))
+            {
+                return new SendResult(SendStatus.NotStarted, Reason: "The call was withdrawn before it left.");
+            }
+            // Asking took long (a storage read, shared by every call that waited on it): the slot has gone by, and those
+            // calls would leave together, over the Page's rate. Once more: the answer is remembered now, so it is quick.
+            if (wait > 0 || Stopwatch.GetElapsedTime(asked) <= SendBudget.LateSlot)
+            {
+                return null;
             }
         }
     }

@@ -40,7 +40,7 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
     /// How late a caller may wake for its slot and still use it. Calls shifted by at most this much put at most
     /// rate × 0.05 extra calls into any one second: the Page's rate + 5 %.
     /// </summary>
-    private static readonly TimeSpan LateSlot = TimeSpan.FromMilliseconds(50);
+    internal static readonly TimeSpan LateSlot = TimeSpan.FromMilliseconds(50);
 
     /// <summary>A schedule unused this long is idle: Meta's one-second window is empty, and sending starts afresh.</summary>
     private static readonly TimeSpan IdleSpell = TimeSpan.FromSeconds(1);
