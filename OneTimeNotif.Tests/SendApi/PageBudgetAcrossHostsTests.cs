@@ -6,6 +6,7 @@ using static OneTimeNotif.Tests.Infrastructure.MetaEvents;
 namespace OneTimeNotif.Tests.SendApi;
 
 /// <summary>Several host processes on one queue serving one Page: the Page's budget is theirs together.</summary>
+[Collection(MeasuresTiming.Name)]
 public sealed class PageBudgetAcrossHostsTests(AzuriteFixture storage) : IClassFixture<AzuriteFixture>
 {
     [Fact]
