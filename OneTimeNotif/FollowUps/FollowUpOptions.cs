@@ -11,7 +11,7 @@ public sealed class FollowUpOptions
     /// <summary>
     /// Users served at once within a segment; the Page's send budget paces the calls themselves. Each user also
     /// costs two storage round trips and Meta's answer time, so enough users must be under way that a slot never
-    /// goes unused: with 16 the benchmark's fan-out reached 285/s of a 290/s pace, with 32 it reached 290/s.
+    /// goes unused at a Page's highest rate (the fan-out figures in docs/benchmarks.md).
     /// </summary>
     public int SendConcurrency { get; set; } = 32;
 
