@@ -12,8 +12,6 @@ namespace OneTimeNotif.Privacy;
 /// </summary>
 public sealed class UserEraser(StorageTables tables, UserIndex users, TokenStore tokens, FollowUpJobStore jobs, TimeProvider time, ILogger<UserEraser> logger)
 {
-    private const int MaxParallelPartitions = 8;
-
     /// <summary>Returns once everything is deleted; safe to repeat after a failure (each step finds what is left).</summary>
     public async Task<ErasureCounts> EraseAsync(string pageId, string psid, CancellationToken cancellationToken = default)
     {
@@ -26,7 +24,7 @@ public sealed class UserEraser(StorageTables tables, UserIndex users, TokenStore
 
         var tokenCount = 0;
         var deliveryCount = 0;
-        await Parallel.ForEachAsync(entries.TokenPartitions, new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPartitions, CancellationToken = cancellationToken }, async (partition, ct) =>
+        await Parallel.ForEachAsync(entries.TokenPartitions, TableBatches.InParallel(cancellationToken), async (partition, ct) =>
         {
             // Tokens before delivery records: once the tokens are gone no follow-up can bind one (the binding's
             // conditional merge fails on a missing row), so every binding that did happen is visible to the read below.

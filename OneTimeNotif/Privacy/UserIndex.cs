@@ -55,7 +55,7 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var pages = optIns.Select(o => o.PageId).Distinct().ToList();
         var latest = new DateTimeOffset?[pages.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, pages.Count), InParallel(cancellationToken), async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, pages.Count), TableBatches.InParallel(cancellationToken), async (i, ct) =>
             latest[i] = (await ReadPageLatestAsync(pages[i], ct).ConfigureAwait(false))?.ErasedAt).ConfigureAwait(false);
         var pageLatest = pages.Zip(latest).Where(p => p.Second is not null).ToDictionary(p => p.First, p => p.Second!.Value);
         var users = optIns
@@ -66,7 +66,7 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
             return (optIns, 0);
         }
         var erasedAt = new DateTimeOffset?[users.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), InParallel(cancellationToken), async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, users.Count), TableBatches.InParallel(cancellationToken), async (i, ct) =>
             erasedAt[i] = await ErasedAtAsync(users[i].PageId, users[i].Psid, ct).ConfigureAwait(false)).ConfigureAwait(false);
         var erased = users.Zip(erasedAt).Where(u => u.Second is not null).ToDictionary(u => u.First, u => u.Second!.Value);
         if (erased.Count == 0)
@@ -165,9 +165,6 @@ public sealed class UserIndex(StorageTables tables, TableBatches batches, UserKe
             cancellationToken);
 
     private string Partition(string pageId, string psid) => $"{pageId}_{userKey.Of(pageId, psid)}";
-
-    private static ParallelOptions InParallel(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
 
     private sealed class ErasureMarker : TableRow
     {

@@ -18,7 +18,7 @@ internal sealed class ExpiredTokenPurge(StorageTables tables, TableBatches batch
         {
             tally.Read(1);
             var before = tally.ToReport(now).TokensDeleted;
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+            var parallel = TableBatches.InParallel(cancellationToken);
             await Parallel.ForEachAsync(ExpiryIndex.PartitionsOf(day), parallel, (partition, ct) => new ValueTask(
                 budget.RunThrottledAsync($"expiry index {partition}", c => PurgePartitionAsync(partition, now, budget, tally, c), ct))).ConfigureAwait(false);
             PurgeLog.DayPurged(logger, day, tally.ToReport(now).TokensDeleted - before, budget.CutShort);

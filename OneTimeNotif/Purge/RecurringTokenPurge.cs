@@ -36,7 +36,7 @@ internal sealed class RecurringTokenPurge(StorageTables tables, TableBatches bat
         {
             tally.Read(page.Values.Count);
             var deleted = 0;
-            await Parallel.ForEachAsync(page.Values, InParallel(cancellationToken), async (indexed, ct) =>
+            await Parallel.ForEachAsync(page.Values, TableBatches.InParallel(cancellationToken), async (indexed, ct) =>
             {
                 if (await DeleteIfDueAsync(indexed, isDue, ct).ConfigureAwait(false))
                 {
@@ -72,7 +72,4 @@ internal sealed class RecurringTokenPurge(StorageTables tables, TableBatches bat
             return false;
         }
     }
-
-    private static ParallelOptions InParallel(CancellationToken cancellationToken) =>
-        new() { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
 }

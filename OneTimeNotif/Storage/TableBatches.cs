@@ -17,6 +17,10 @@ public sealed class TableBatches(StorageTables tables)
     /// <summary>Partitions are independent in Table Storage, so working on several at once cuts a batch's latency.</summary>
     public const int MaxParallelPartitions = 8;
 
+    /// <summary>How every piece that works on several partitions at once bounds itself: <see cref="MaxParallelPartitions"/>.</summary>
+    public static ParallelOptions InParallel(CancellationToken cancellationToken) =>
+        new() { MaxDegreeOfParallelism = MaxParallelPartitions, CancellationToken = cancellationToken };
+
     /// <summary>Adds rows that do not exist yet; a row that exists is left as it is (counted as unchanged).</summary>
     public Task<BatchOutcome> AddAsync(TableClient table, IEnumerable<ITableEntity> entities, CancellationToken cancellationToken = default) =>
         SubmitAsync(table, entities, TableTransactionActionType.Add, cancellationToken);
@@ -64,7 +68,7 @@ public sealed class TableBatches(StorageTables tables)
         await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = MaxParallelPartitions, CancellationToken = cancellationToken };
+            var parallel = InParallel(cancellationToken);
             await Parallel.ForEachAsync(chunks, parallel, (chunk, ct) => new ValueTask(SubmitChunkAsync(table, chunk, kind, outcome, ct))).ConfigureAwait(false);
         }
         catch (RequestFailedException e)

@@ -30,7 +30,7 @@ public sealed partial class TokenStore
     private async Task<(int Added, int Changed)> ApplyRecurringEventsAsync(IEnumerable<TokenEntity> existing, CancellationToken cancellationToken)
     {
         int added = 0, changed = 0;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+        var parallel = TableBatches.InParallel(cancellationToken);
         await Parallel.ForEachAsync(existing, parallel, async (received, ct) =>
         {
             switch (await ApplyRecurringEventAsync(received, ct).ConfigureAwait(false))
@@ -58,7 +58,7 @@ public sealed partial class TokenStore
             return (optIns, 0);
         }
         var dropped = new System.Collections.Concurrent.ConcurrentDictionary<OptIn, bool>();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+        var parallel = TableBatches.InParallel(cancellationToken);
         await Parallel.ForEachAsync(changes, parallel, async (change, ct) =>
         {
             var keys = TokenEntity.From(change);

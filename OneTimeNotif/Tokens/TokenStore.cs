@@ -135,7 +135,7 @@ public sealed partial class TokenStore(StorageTables tables, TableBatches batche
     private async Task<ExpiredToken[]> WithTokensAsync(IReadOnlyList<TokenExpiryEntity> rows, CancellationToken cancellationToken)
     {
         var found = new ExpiredToken[rows.Count];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = TableBatches.MaxParallelPartitions, CancellationToken = cancellationToken };
+        var parallel = TableBatches.InParallel(cancellationToken);
         await Parallel.ForEachAsync(Enumerable.Range(0, found.Length), parallel, async (i, ct) =>
         {
             var token = await tables.Tokens.GetEntityIfExistsAsync<TokenEntity>(rows[i].TokenPartitionKey, rows[i].TokenRowKey, TokenEntity.SummaryColumns, ct).ConfigureAwait(false);
