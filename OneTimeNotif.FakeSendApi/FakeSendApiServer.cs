@@ -41,6 +41,8 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _usedTokens = new();
     private readonly ConcurrentDictionary<string, FakeError> _tokenErrors = new();
     private readonly ConcurrentQueue<FakeError> _nextErrors = new();
+    private int _shortBlocksLeft;
+    private TimeSpan _shortBlock;
     private readonly ConcurrentDictionary<string, Queue<long>> _recentCalls = new();
     private readonly ConcurrentQueue<FakeDelivery> _deliveries = new();
     private readonly ConcurrentQueue<string> _targets = new();
@@ -129,6 +131,16 @@ public sealed class FakeSendApiServer : IAsyncDisposable
     /// <summary>Every send to <paramref name="token"/> fails with <paramref name="error"/> (551 for an unavailable user...).</summary>
     public void FailToken(string token, FakeError error) => _tokenErrors[token] = error;
 
+    /// <summary>
+    /// The next <paramref name="calls"/> calls are refused with 80006, each naming <paramref name="regainAccessIn"/> in
+    /// <c>X-Business-Use-Case-Usage</c>: a Page throttled again and again, briefly each time.
+    /// </summary>
+    public void ThrottleNext(int calls, TimeSpan regainAccessIn)
+    {
+        _shortBlock = regainAccessIn;
+        Volatile.Write(ref _shortBlocksLeft, calls);
+    }
+
     /// <summary>The next calls fail with these errors, in order, whatever they send.</summary>
     public void FailNext(params FakeError[] errors)
     {
@@ -211,6 +223,11 @@ public sealed class FakeSendApiServer : IAsyncDisposable
         if (IsOverRate(pageId))
         {
             return Error(FakeError.Throttled);
+        }
+        if (Interlocked.Decrement(ref _shortBlocksLeft) >= 0)
+        {
+            WriteUsage(context, pageId, 100, _shortBlock);
+            return Error(FakeError.MessengerLimit);
         }
         if (_nextErrors.TryDequeue(out var injected))
         {

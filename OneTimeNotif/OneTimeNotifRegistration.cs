@@ -71,6 +71,7 @@ public static class OneTimeNotifRegistration
             .ValidateOnStart();
         // The budget runs on Meta's wall clock, never the business clock that the tests move by hand.
         services.AddSingleton(provider => ActivatorUtilities.CreateInstance<SendBudget>(provider, TimeProvider.System));
+        services.AddSingleton<SendApiWarmUp>();
         // Retries are the follow-up's business (they must reuse the bound token and honour throttling), so the
         // client itself only gets a timeout.
         services.AddHttpClient<SendApiClient>((provider, http) =>

@@ -1,5 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OneTimeNotif.Configuration;
 using OneTimeNotif.FakeSendApi;
 using OneTimeNotif.SendApi;
 using OneTimeNotif.Tests.Infrastructure;
@@ -143,5 +147,43 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IClassFixture<A
 
         Assert.Equal(40, budget.ConfiguredRate(_page));
         Assert.Equal(200, budget.ConfiguredRate(fast));
+    }
+
+    [Fact]
+    public async Task AColdProcessSendsItsFirstCallAloneSoTheCallsGrantedMeanwhileDoNotLeaveTogether()
+    {
+        const int rate = 40;
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        var services = app.Services;
+        // As in a fresh process, no call leaves before the first has been slow to (code compiled, a connection opened).
+        using var http = new HttpClient(new ColdStart(TimeSpan.FromMilliseconds(500)));
+        var client = new SendApiClient(http, services.GetRequiredService<IOptionsMonitor<MessengerOptions>>(), services.GetRequiredService<SendBudget>(),
+            new SendApiWarmUp(), NullLogger<SendApiClient>.Instance);
+        var clock = Stopwatch.StartNew();
+
+        await Task.WhenAll(Enumerable.Range(0, 15).Select(async _ =>
+        {
+            while (clock.Elapsed < TimeSpan.FromSeconds(2.5))
+            {
+                await client.SendWithTokenAsync(_page, NewToken(), Text);
+            }
+        }));
+
+        var arrivals = app.SendApi.CallLog.Select(c => c.At).Order().ToList();
+        var busiest = arrivals.Max(start => arrivals.Count(at => at >= start && at < start + TimeSpan.FromSeconds(1)));
+        Assert.True(busiest <= rate * 1.05, $"{busiest} calls arrived within one second at {rate}/s");
+        Assert.True(arrivals.Count >= rate, $"{arrivals.Count} calls in 2.5 s at {rate}/s");
+    }
+
+    /// <summary>Holds every request until the first has waited <paramref name="stall"/>: how a fresh process's first calls leave.</summary>
+    private sealed class ColdStart(TimeSpan stall) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        private Task? _warm;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await LazyInitializer.EnsureInitialized(ref _warm, () => Task.Delay(stall, CancellationToken.None)).WaitAsync(cancellationToken);
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 }

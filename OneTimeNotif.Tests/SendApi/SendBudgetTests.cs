@@ -98,7 +98,7 @@ public sealed class SendBudgetTests(AzuriteFixture storage) : IClassFixture<Azur
         await first.ObserveAsync(_page, throttled, MetaUsage.None);
         await second.ObserveAsync(_page, throttled, MetaUsage.None);
 
-        Assert.Equal(Rate * SendBudget.Decrease, second.CurrentRate(_page), 3);
+        Assert.Equal(Rate * SendBudget.BelowEstimate, second.CurrentRate(_page), 3);
         var rates = new List<double>();
         clock.Restart();
         while (clock.Elapsed < TimeSpan.FromSeconds(3))
@@ -106,8 +106,8 @@ public sealed class SendBudgetTests(AzuriteFixture storage) : IClassFixture<Azur
             await second.AcquireAsync(_page);
             rates.Add(second.CurrentRate(_page));
         }
-        Assert.True(rates[^1] > Rate * SendBudget.Decrease, $"the rate stayed at {rates[^1]}");
-        Assert.All(rates, r => Assert.InRange(r, Rate * SendBudget.Decrease, Rate));
+        Assert.True(rates[^1] > Rate * SendBudget.BelowEstimate, $"the rate stayed at {rates[^1]}");
+        Assert.All(rates, r => Assert.InRange(r, Rate * SendBudget.BelowEstimate, Rate));
     }
 
     [Fact]
@@ -158,5 +158,22 @@ public sealed class SendBudgetTests(AzuriteFixture storage) : IClassFixture<Azur
         Assert.True(nearLimit.Granted, "a short pause is waited out");
         Assert.False(blocked.Granted);
         Assert.InRange(blocked.RetryAfter, TimeSpan.FromSeconds(110), TimeSpan.FromMinutes(2));
+    }
+
+    [Fact]
+    public async Task ABlockWhoseEndMetaNamesStepsTheRateDownInsteadOfReadingALimitFromItsTiming()
+    {
+        var budget = NewInstance();
+        await budget.AcquireAsync(NewId());
+        var clock = Stopwatch.StartNew();
+        // A refusal for Meta's one-second window this soon would say the limit is about 6/s; a block says nothing of the kind.
+        while (clock.Elapsed < TimeSpan.FromSeconds(0.3))
+        {
+            await budget.AcquireAsync(_page);
+        }
+
+        await budget.ObserveAsync(_page, new SendResult(SendStatus.Throttled, Error: new MetaError(400, 80006, null, null, null)), new MetaUsage(null, 100, TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(Rate * SendBudget.BlockDecrease, budget.CurrentRate(_page), 3);
     }
 }

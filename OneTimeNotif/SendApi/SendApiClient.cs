@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -18,7 +17,7 @@ namespace OneTimeNotif.SendApi;
 /// is ever part of a URL. Every call, follow-up or OTN request, takes a slot of the Page's shared
 /// <see cref="SendBudget"/>, and Meta's throttling answers and usage headers go back to it.
 /// </summary>
-public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendBudget budget, ILogger<SendApiClient> logger)
+public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOptions> options, SendBudget budget, SendApiWarmUp warmUp, ILogger<SendApiClient> logger)
 {
     /// <summary>
     /// How often a throttled call goes again once the Page's pause is over, within the wait a send is allowed. A
@@ -70,7 +69,15 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
             {
                 return notSent;
             }
-            var result = await CallAsync(settings, page.AccessToken, pageId, recipient, message, tokenSend, cancellationToken).ConfigureAwait(false);
+            SendResult result;
+            try
+            {
+                result = await CallAsync(settings, page.AccessToken, pageId, recipient, message, tokenSend, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                warmUp.CallEnded();
+            }
             // A throttled call delivered nothing, so the same token may go again once the Page's pause is over.
             if (result.Status != SendStatus.Throttled || attempt == ThrottleRetries)
             {
@@ -81,32 +88,33 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
 
     /// <summary>
     /// Waits for the Page's next slot, then asks <paramref name="mayStart"/>, right before the call leaves, so a job
-    /// stopped meanwhile starts no call. Returns null when the call may go now; else why not.
+    /// stopped meanwhile starts no call. Returns null when the call may go now; else why not. A call whose slot went
+    /// by meanwhile (a slow answer from <paramref name="mayStart"/>, a process not yet warm) takes a fresh slot: late
+    /// calls would leave together, over the Page's rate.
     /// </summary>
     private async Task<SendResult?> WaitForSlotAsync(string pageId, Func<CancellationToken, ValueTask<bool>>? mayStart, CancellationToken cancellationToken)
     {
-        for (var wait = 0; ; wait++)
+        while (true)
         {
             var grant = await budget.AcquireAsync(pageId, cancellationToken).ConfigureAwait(false);
             if (!grant.Granted)
             {
                 return SendResult.NoBudget(pageId, grant.RetryAfter);
             }
-            if (mayStart is null)
-            {
-                return null;
-            }
-            var asked = Stopwatch.GetTimestamp();
-            if (!await mayStart(cancellationToken).ConfigureAwait(false))
+            // Quick but for the first read of a job's state, which the gate then remembers for the next slot.
+            if (mayStart is not null && !await mayStart(cancellationToken).ConfigureAwait(false))
             {
                 return new SendResult(SendStatus.NotStarted, Reason: "The call was withdrawn before it left.");
             }
-            // Asking took long (a storage read, shared by every call that waited on it): the slot has gone by, and those
-            // calls would leave together, over the Page's rate. Once more: the answer is remembered now, so it is quick.
-            if (wait > 0 || Stopwatch.GetElapsedTime(asked) <= SendBudget.LateSlot)
+            if (!budget.IsOnTime(grant))
+            {
+                continue;
+            }
+            if (warmUp.MayCall())
             {
                 return null;
             }
+            await warmUp.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

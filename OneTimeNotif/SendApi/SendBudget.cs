@@ -8,12 +8,15 @@ using OneTimeNotif.Storage;
 
 namespace OneTimeNotif.SendApi;
 
-/// <summary>Whether a send may go now or, when the Page's budget is not available soon enough, when to come back.</summary>
-public readonly record struct BudgetGrant(bool Granted, TimeSpan RetryAfter)
+/// <summary>
+/// Whether a send may go now (at its <see cref="Slot"/>) or, when the Page's budget is not available soon enough, when
+/// to come back.
+/// </summary>
+public readonly record struct BudgetGrant(bool Granted, TimeSpan RetryAfter, DateTimeOffset Slot)
 {
-    public static readonly BudgetGrant Now = new(true, TimeSpan.Zero);
+    public static BudgetGrant At(DateTimeOffset slot) => new(true, TimeSpan.Zero, slot);
 
-    public static BudgetGrant Later(TimeSpan retryAfter) => new(false, retryAfter);
+    public static BudgetGrant Later(TimeSpan retryAfter) => new(false, retryAfter, default);
 }
 
 /// <summary>
@@ -37,31 +40,35 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
     private static readonly TimeSpan ClaimHorizon = Block * 1.5;
 
     /// <summary>
-    /// How late a caller may wake for its slot and still use it. Calls shifted by at most this much put at most
-    /// rate × 0.05 extra calls into any one second: the Page's rate + 5 %.
+    /// How late a call may leave after its slot. Calls shifted by at most this much put at most rate × 0.025 extra
+    /// calls into any one second, leaving the rest of a 5 % margin to the way to Meta.
     /// </summary>
-    internal static readonly TimeSpan LateSlot = TimeSpan.FromMilliseconds(50);
+    internal static readonly TimeSpan LateSlot = TimeSpan.FromMilliseconds(25);
 
     /// <summary>A schedule unused this long is idle: Meta's one-second window is empty, and sending starts afresh.</summary>
     private static readonly TimeSpan IdleSpell = TimeSpan.FromSeconds(1);
 
-    /// <summary>Rate kept after a throttling answer that came a second or more after sending resumed.</summary>
-    internal const double Decrease = 0.9;
-
     /// <summary>The most one throttling answer takes off the rate.</summary>
     internal const double MaxDecrease = 0.5;
 
-    /// <summary>What the rate is set to, as a share of the Page's limit as estimated from a throttling answer.</summary>
+    /// <summary>Rate kept after a block whose end Meta names.</summary>
+    internal const double BlockDecrease = 0.9;
+
+    /// <summary>What the rate is set to after a throttling answer, as a share of the Page's limit that answer reveals.</summary>
     internal const double BelowEstimate = 0.95;
 
     /// <summary>Rate gained per second of sending well below the estimated limit, as a share of the current rate.</summary>
     internal const double FastIncreasePerSecond = 0.05;
 
     /// <summary>
-    /// Rate gained per second near the estimated limit: slow, so the Page spends long near its limit between two
-    /// throttling answers (each costs a pause), and still finds out when Meta's limit rises.
+    /// Rate gained per second near the estimated limit: slow, so the Page spends long just under its limit between
+    /// two throttling answers (each costs a pause), and still finds out, in a minute or two, when Meta's limit rises.
     /// </summary>
-    internal const double SlowIncreasePerSecond = 0.005;
+    internal const double SlowIncreasePerSecond = 0.001;
+
+    /// <summary>How far around the estimated limit the rate climbs slowly, as shares of the estimate.</summary>
+    private const double NearLimitBelow = 0.9;
+    private const double NearLimitAbove = 1.05;
 
     internal const double MinRate = 1;
 
@@ -111,7 +118,7 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
                 // host): callers that woke late together would go out as a burst, over the Page's rate.
                 if (Latest(page.PausedUntil, _app.PausedUntil) <= woke && woke - slot <= LateSlot)
                 {
-                    return BudgetGrant.Now;
+                    return BudgetGrant.At(slot);
                 }
                 continue;
             }
@@ -127,6 +134,12 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
             }
         }
     }
+
+    /// <summary>
+    /// Whether a call granted <paramref name="grant"/> may still leave: not later than <see cref="LateSlot"/> after its
+    /// slot. Asked right before the call, after any work done since the grant.
+    /// </summary>
+    public bool IsOnTime(BudgetGrant grant) => grant.Granted && time.GetUtcNow() - grant.Slot <= LateSlot;
 
     /// <summary>The Page's current shared rate as this instance last saw it (the configured rate before any claim).</summary>
     public double CurrentRate(string pageId) =>
@@ -164,12 +177,21 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
         }
         else if (result.Status == SendStatus.Throttled || usage.RegainAccessIn is not null || usage.PagePercent >= limit)
         {
-            await PausePageAsync(pageId, usage.RegainAccessIn, cancellationToken).ConfigureAwait(false);
+            // Refused with no time named: Meta's one-second window was full, which tells the Page's limit.
+            var windowFull = result.Status == SendStatus.Throttled && usage.RegainAccessIn is null;
+            await PauseAsync(pageId, usage.RegainAccessIn, windowFull, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Pauses the Page for every instance and lowers its rate (once for the calls that were under way together).</summary>
-    public async Task PausePageAsync(string pageId, TimeSpan? pause, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Pauses the Page for every instance and lowers its rate a step (once for the calls that were under way
+    /// together): for a block whose end Meta named, or usage near Meta's limit.
+    /// </summary>
+    public Task PausePageAsync(string pageId, TimeSpan? pause, CancellationToken cancellationToken = default) =>
+        PauseAsync(pageId, pause, windowFull: false, cancellationToken);
+
+    /// <param name="windowFull">Meta refused for its one-second window: the refusal's timing tells the Page's limit.</param>
+    private async Task PauseAsync(string pageId, TimeSpan? pause, bool windowFull, CancellationToken cancellationToken)
     {
         var page = _pages.GetOrAdd(pageId, _ => new PageSlots());
         var now = time.GetUtcNow();
@@ -187,7 +209,7 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
             var paused = row.Copy();
             if (decrease)
             {
-                Lower(paused, pageId, now);
+                Lower(paused, pageId, now, windowFull);
             }
             paused.PausedUntil = Latest(row.PausedUntil, until);
             paused.NextSlot = Latest(row.NextSlot, paused.PausedUntil);
@@ -291,18 +313,27 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
         Latest(Latest(row.NextSlot, now), Latest(row.PausedUntil, _app.PausedUntil));
 
     /// <summary>
-    /// Multiplicative decrease after a throttling answer. Meta refuses once the calls of its window exceed its limit:
-    /// refused within the first second after sending resumed, at rate R after t seconds, the limit is about R × t,
-    /// and the rate goes just under it at once (halved at most: a schedule not kept full says less); refused later,
-    /// the rate only steps down.
+    /// Multiplicative decrease after a throttling answer, to just under the limit the answer reveals. Meta refuses once
+    /// the calls of its one-second window exceed its limit: refused t seconds (under one) after sending resumed at rate
+    /// R, the limit is about R × t; refused later, the window held a second at R, so the limit is about R. Halved at
+    /// most: a schedule not kept full says less than it seems. A block whose end Meta names (80006 with
+    /// <c>estimated_time_to_regain_access</c>) or usage near 100 % is about the Page's volume over minutes, not its
+    /// one-second window: the rate only steps down.
     /// </summary>
-    private void Lower(PageBudgetEntity row, string pageId, DateTimeOffset now)
+    private void Lower(PageBudgetEntity row, string pageId, DateTimeOffset now, bool windowFull)
     {
         var rate = Math.Min(row.Rate, ConfiguredRate(pageId));
-        var sending = (now - row.SendingSince).TotalSeconds;
-        var estimate = sending is > 0 and < 1 ? rate * sending : rate;
-        row.LimitEstimate = estimate;
-        row.Rate = Math.Max(MinRate, Math.Max(rate * MaxDecrease, Math.Min(rate * Decrease, estimate * BelowEstimate)));
+        if (windowFull)
+        {
+            var sending = (now - row.SendingSince).TotalSeconds;
+            var estimate = sending is > 0 and < 1 ? rate * sending : rate;
+            row.LimitEstimate = estimate;
+            row.Rate = Math.Max(MinRate, Math.Max(rate * MaxDecrease, estimate * BelowEstimate));
+        }
+        else
+        {
+            row.Rate = Math.Max(MinRate, rate * BlockDecrease);
+        }
         row.DecreasedAt = now;
         row.RateChangedAt = now;
     }
@@ -315,7 +346,7 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
         // Counted up to a second per claim: a Page that was idle resumes where it was, it earned nothing by waiting.
         var seconds = Math.Clamp((now - since).TotalSeconds, 0, 1);
         // Slowly near the limit Meta last showed; fast below it, and above it too: there the estimate was wrong.
-        var nearLimit = row.Rate >= row.LimitEstimate * Decrease && row.Rate <= row.LimitEstimate * 1.05;
+        var nearLimit = row.Rate >= row.LimitEstimate * NearLimitBelow && row.Rate <= row.LimitEstimate * NearLimitAbove;
         var step = nearLimit ? SlowIncreasePerSecond : FastIncreasePerSecond;
         var rate = row.Rate <= 0 ? configured : row.Rate + (row.Rate * step * seconds);
         return Math.Clamp(rate, MinRate, configured);
