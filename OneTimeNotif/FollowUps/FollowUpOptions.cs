@@ -34,6 +34,12 @@ public sealed class FollowUpOptions
     public int MaxDequeueCount { get; set; } = 5;
 
     /// <summary>
+    /// The host's <c>maxPollingInterval</c> (host.json <c>extensions:queues</c>), read from there: how long an idle
+    /// queue listener may take to see a message, so a job's next segment becomes visible that much sooner.
+    /// </summary>
+    public TimeSpan QueuePollingInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// How long after it was submitted a job may still wait for users. A user deferred because their only usable
     /// token is a recurring one cooling down (Meta: one message per token per 48 hours) is served when the token is
     /// usable again, if that is within this budget; otherwise the job completes with the user counted deferred. Users

@@ -22,8 +22,11 @@ public sealed class FollowUpProcessor(
     TimeProvider time,
     ILogger<FollowUpProcessor> logger)
 {
-    /// <summary>How long before a segment runs out of users its successor becomes visible (reading it takes a moment), at most half its serving time.</summary>
-    private static readonly TimeSpan SegmentLead = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// How long reading a segment takes before its first send, at most (500 token rows on a busy account): its
+    /// successor becomes visible this long, plus the queue's polling interval, before the segment runs out of users.
+    /// </summary>
+    private static readonly TimeSpan SegmentReadTime = TimeSpan.FromSeconds(1);
 
     /// <param name="dequeueCount">How many times the queue has handed out this message (1 the first time).</param>
     public async Task ProcessAsync(string messageText, long dequeueCount, CancellationToken cancellationToken = default)
@@ -176,13 +179,11 @@ public sealed class FollowUpProcessor(
             return;
         }
         (segment, var users) = await ReadSegmentAsync(job, segment, settings.SegmentSize, cancellationToken).ConfigureAwait(false);
-        if (!segment.Last)
-        {
-            await EnsureSuccessorAsync(job, segment.Until!, users.Count, cancellationToken).ConfigureAwait(false);
-        }
+        var until = segment.Until!;
+        var successor = segment.Last ? null : new SegmentSuccessor(ct => EnsureSuccessorAsync(job, until, ct), SuccessorAfter(job, users.Count, settings));
 
         var breaker = new PageRefusalBreaker();
-        var outcomes = await DeliverAllAsync(message, users, settings, breaker, cancellationToken).ConfigureAwait(false);
+        var outcomes = await DeliverAllAsync(message, users, settings, breaker, successor, cancellationToken).ConfigureAwait(false);
         outcomes = await SettleHeldRefusalsAsync(outcomes, breaker, cancellationToken).ConfigureAwait(false);
         var retry = outcomes.FirstOrDefault(o => o.Kind == UserOutcomeKind.Retry);
         var served = SegmentTally.Of(outcomes.Select(o => o.Recorded));
@@ -215,6 +216,7 @@ public sealed class FollowUpProcessor(
         }
         else if (await DeferralWaitAsync(job, outcomes, settings, cancellationToken).ConfigureAwait(false) is { } wait)
         {
+            await (successor?.EnsureAsync(cancellationToken) ?? Task.CompletedTask).ConfigureAwait(false);
             // Users whose recurring token is cooling down are served when it is usable again: the segment comes back
             // then (or sooner, to look again), not counted as a retry.
             await jobs.RecordTallyAsync(segment, served, done: false, cancellationToken).ConfigureAwait(false);
@@ -224,6 +226,7 @@ public sealed class FollowUpProcessor(
         else
         {
             // Deferred users left here stay deferred: their tokens cool down after the job's time budget.
+            await (successor?.EnsureAsync(cancellationToken) ?? Task.CompletedTask).ConfigureAwait(false);
             await jobs.RecordTallyAsync(segment, served, done: true, cancellationToken).ConfigureAwait(false);
             await jobs.TryCompleteAsync(job.JobId, cancellationToken).ConfigureAwait(false);
         }
@@ -260,24 +263,33 @@ public sealed class FollowUpProcessor(
     }
 
     /// <summary>
-    /// Records the successor segment and enqueues it, once: the next segment goes out before this one is served, so no
-    /// invocation is long and a crash loses nothing. With one send budget per Page, segments of a job served side by
-    /// side would only wait for each other: the successor becomes visible when this one is about to run out of users
-    /// at the Page's current rate, less a lead for reading it.
+    /// Records the successor segment and enqueues it, once, while this one is served (see <see cref="SuccessorAfter"/>):
+    /// no invocation is long, and a crash before it loses nothing, since the queue hands this segment out again.
     /// </summary>
-    private async Task EnsureSuccessorAsync(FollowUpJob job, string after, int users, CancellationToken cancellationToken)
+    private async Task EnsureSuccessorAsync(FollowUpJob job, string after, CancellationToken cancellationToken)
     {
         if (await jobs.FindSegmentAsync(job.JobId, after, cancellationToken).ConfigureAwait(false) is not null)
         {
             return;
         }
-        // At least half the serving time, however fast the Page: a segment shorter than the lead would otherwise make
-        // its successor visible at once, that one its own, and a whole job would be served side by side.
-        var serving = TimeSpan.FromSeconds(users / Math.Max(1, budget.CurrentRate(job.PageId)));
-        var delay = serving - SegmentLead > serving / 2 ? serving - SegmentLead : serving / 2;
         // Enqueued before it is recorded: a crash in between enqueues it again (harmless), never loses it.
-        await queue.EnqueueSegmentAsync(FollowUpMessage.Segment(job, after), delay, cancellationToken).ConfigureAwait(false);
+        await queue.EnqueueSegmentAsync(FollowUpMessage.Segment(job, after), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         await jobs.GetOrAddSegmentAsync(job.JobId, after, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// How many of a segment's users are served before its successor goes out. With one send budget per Page,
+    /// segments of a job served side by side would only wait for each other (and be turned away, and go back to the
+    /// queue): the successor goes out when the users left would take, at the Page's current rate, about as long as
+    /// the queue takes to hand it out and it takes to be read. Never before half of them: the successor's own
+    /// successor waits for half of its users in turn, so at most two segments of a job are under way at once, however
+    /// fast the Page and small the segments.
+    /// </summary>
+    private int SuccessorAfter(FollowUpJob job, int users, FollowUpOptions settings)
+    {
+        var lead = SegmentReadTime + settings.QueuePollingInterval;
+        var servedWithinLead = (int)(budget.CurrentRate(job.PageId) * lead.TotalSeconds);
+        return Math.Max(Math.Max(1, (users + 1) / 2), users - servedWithinLead);
     }
 
     /// <summary>A segment of a job that is no longer running: ends the open bindings of its users and keeps its counts.</summary>
@@ -304,7 +316,7 @@ public sealed class FollowUpProcessor(
         return [.. closed];
     }
 
-    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpMessage message, List<SegmentUser> users, FollowUpOptions settings, PageRefusalBreaker breaker, CancellationToken cancellationToken)
+    private async Task<List<UserOutcome>> DeliverAllAsync(FollowUpMessage message, List<SegmentUser> users, FollowUpOptions settings, PageRefusalBreaker breaker, SegmentSuccessor? successor, CancellationToken cancellationToken)
     {
         var outcomes = new UserOutcome[users.Count];
         var finalAttempt = message.Retry >= settings.MaxRetries;
@@ -335,6 +347,7 @@ public sealed class FollowUpProcessor(
                 Volatile.Write(ref holdBack, true);
             }
             outcomes[i] = outcome;
+            await (successor?.ServedOneAsync(ct) ?? Task.CompletedTask).ConfigureAwait(false);
         }).ConfigureAwait(false);
         return [.. outcomes];
     }
