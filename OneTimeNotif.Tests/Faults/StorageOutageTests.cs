@@ -45,7 +45,9 @@ public sealed class StorageOutageTests
         await Poll.UntilAsync(() => Volatile.Read(ref sent) >= BeforeOutage, describe: () => $"{sent} batches acknowledged before the outage");
         await azurite.StopAsync();
         outageBegun.SetResult();
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Storage stays down until a sender has been refused: the host's own storage retries may outlast any fixed
+        // outage, and then no sender would ever meet it.
+        await Poll.UntilAsync(() => !refusals.IsEmpty, TimeSpan.FromSeconds(60), () => "no sender was refused while storage was down");
         await azurite.RestartAsync();
         await Task.WhenAll(senders);
 
