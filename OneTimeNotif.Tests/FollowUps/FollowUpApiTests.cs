@@ -79,9 +79,14 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
         await _app.OptInAsync(_page, "P", [NewId()]);
         Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P"))).StatusCode);
 
-        var response = await _app.SubmitFollowUpAsync(Jobs.Json(jobId, _page, "P", text: "A different message"));
+        var different = Jobs.Json(jobId, _page, "P", text: "A different message");
+        var response = await _app.SubmitFollowUpAsync(different);
 
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        // Where the jobs part, so an operator can tell a changed job from a corrupted one; never what they say.
+        var reason = await response.Content.ReadAsStringAsync();
+        Assert.Matches("the recorded job is [0-9]+ characters, this one [0-9]+; they differ from character [0-9]+", reason);
+        Assert.DoesNotContain("A different message", reason, StringComparison.Ordinal);
         await _app.WaitForJobAsync(jobId);
         Assert.Equal(Jobs.Text, Assert.Single(_app.SendApi.Deliveries).Message["text"]!.GetValue<string>());
     }

@@ -75,7 +75,7 @@ public static class FollowUpEndpoints
         var registration = await jobs.RegisterAsync(job, JobState.Queued, cancellationToken).ConfigureAwait(false);
         if (registration.Kind == JobRegistrationKind.Conflict)
         {
-            return TypedResults.Problem($"Job ID '{job.JobId}' is already used for a different follow-up.", statusCode: StatusCodes.Status409Conflict);
+            return TypedResults.Problem($"Job ID '{job.JobId}' is already used for a different follow-up ({registration.Difference}).", statusCode: StatusCodes.Status409Conflict);
         }
         if (await ShouldEnqueueAsync(registration, job, jobs, cancellationToken).ConfigureAwait(false))
         {

@@ -49,7 +49,7 @@ public sealed class FollowUpJobStore(StorageTables tables, TableBatches batches,
         catch (RequestFailedException e) when (e.Status == 409)
         {
             var existing = (await FindAsync(job.JobId, cancellationToken).ConfigureAwait(false))!;
-            return existing.Job != entity.Job ? JobRegistration.Conflict : JobRegistration.Existing(existing.State);
+            return existing.Job != entity.Job ? JobRegistration.Conflict(existing.Job, entity.Job) : JobRegistration.Existing(existing.State);
         }
     }
 
@@ -268,10 +268,18 @@ public sealed class FollowUpJobStore(StorageTables tables, TableBatches batches,
 
 /// <summary>How a submitted job relates to what is recorded under its ID.</summary>
 /// <param name="State">For <see cref="JobRegistrationKind.Existing"/>: the recorded job's state.</param>
-public readonly record struct JobRegistration(JobRegistrationKind Kind, JobState State = JobState.Queued)
+/// <param name="Difference">For <see cref="JobRegistrationKind.Conflict"/>: where the two jobs part, for the reason given.</param>
+public readonly record struct JobRegistration(JobRegistrationKind Kind, JobState State = JobState.Queued, string? Difference = null)
 {
     public static readonly JobRegistration Created = new(JobRegistrationKind.Created);
-    public static readonly JobRegistration Conflict = new(JobRegistrationKind.Conflict);
+
+    /// <summary>Says where the jobs part (lengths and the first character that differs), never what they say.</summary>
+    public static JobRegistration Conflict(string recorded, string submitted)
+    {
+        var common = recorded.AsSpan().CommonPrefixLength(submitted);
+        return new(JobRegistrationKind.Conflict, Difference:
+            $"the recorded job is {recorded.Length} characters, this one {submitted.Length}; they differ from character {common}");
+    }
 
     public static JobRegistration Existing(JobState state) => new(JobRegistrationKind.Existing, state);
 }

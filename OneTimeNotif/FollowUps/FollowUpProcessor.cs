@@ -120,7 +120,7 @@ public sealed class FollowUpProcessor(
         };
         if (registration.Kind == JobRegistrationKind.Conflict)
         {
-            await PoisonAsync(message.ToJson(), $"Job ID '{job.JobId}' is already recorded for a different follow-up; use a new job ID.", cancellationToken).ConfigureAwait(false);
+            await PoisonAsync(message.ToJson(), $"Job ID '{job.JobId}' is already recorded for a different follow-up ({registration.Difference}); use a new job ID.", cancellationToken).ConfigureAwait(false);
             return;
         }
         if (!admitted)
