@@ -25,6 +25,12 @@ public sealed class FollowUpApiTests(AzuriteFixture storage) : IClassFixture<Azu
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
+    [Fact]
+    public void EveryJobStateGoesByTheNameTheApiWritesForIt()
+    {
+        Assert.All(Enum.GetValues<JobState>(), state => Assert.Equal(JsonSerializer.Serialize(state), $"\"{state.ToName()}\""));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-key-wrong-key-wrong")]

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using System.Reflection;
 using System.Text.Json.Serialization;
 using OneTimeNotif.Storage;
 using OneTimeNotif.Tokens;
@@ -53,16 +55,14 @@ public enum DeliveryState
 
 public static class JobStateNames
 {
+    /// <summary>The names the API gives the states (their <see cref="JsonStringEnumMemberNameAttribute"/>), read once.</summary>
+    private static readonly FrozenDictionary<JobState, string> Names = Enum.GetValues<JobState>().ToFrozenDictionary(
+        state => state,
+        state => typeof(JobState).GetField(state.ToString())!.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()!.Name);
+
     /// <summary>The name the API, the CLI and the docs use: <c>running</c>, <c>stopped</c>...</summary>
-    public static string ToName(this JobState state) => state switch
-    {
-        JobState.Queued => "queued",
-        JobState.Running => "running",
-        JobState.Completed => "completed",
-        JobState.Stopped => "stopped",
-        JobState.Cancelled => "cancelled",
-        _ => throw new ArgumentOutOfRangeException(nameof(state), state, null),
-    };
+    public static string ToName(this JobState state) =>
+        Names.TryGetValue(state, out var name) ? name : throw new ArgumentOutOfRangeException(nameof(state), state, null);
 
     /// <summary>Completed, stopped or cancelled: nothing more happens until someone acts.</summary>
     public static bool IsSettled(this JobState state) => state is JobState.Completed or JobState.Stopped or JobState.Cancelled;
