@@ -175,6 +175,25 @@ public sealed class SendApiClientTests(AzuriteFixture storage) : IClassFixture<A
         Assert.True(arrivals.Count >= rate, $"{arrivals.Count} calls in 2.5 s at {rate}/s");
     }
 
+    [Fact]
+    public async Task ACallThatCannotLeaveOnTimeIsToldToComeBackInsteadOfTakingSlotAfterSlot()
+    {
+        await using var app = new OneTimeNotifApplication(storage.Azurite) { SendApiPages = [_page] };
+        var client = app.Services.GetRequiredService<SendApiClient>();
+        // Asked right before each call leaves, and slower every time than a call may be late.
+        Func<CancellationToken, ValueTask<bool>> slowCheck = async ct =>
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(60), ct);
+            return true;
+        };
+
+        var result = await client.SendWithTokenAsync(_page, NewToken(), Text, slowCheck).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(SendStatus.Throttled, result.Status);
+        Assert.Equal(TimeSpan.FromSeconds(1), result.RetryAfter);
+        Assert.Equal(0, app.SendApi.Calls);
+    }
+
     /// <summary>Holds every request until the first has waited <paramref name="stall"/>: how a fresh process's first calls leave.</summary>
     private sealed class ColdStart(TimeSpan stall) : DelegatingHandler(new SocketsHttpHandler())
     {

@@ -25,6 +25,14 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     /// </summary>
     private const int ThrottleRetries = 2;
 
+    /// <summary>
+    /// How many slots a call may let go by before it gives up: an instance this busy is told to come back a second
+    /// later (a follow-up segment goes back to the queue), rather than take slot after slot it cannot use.
+    /// </summary>
+    private const int MaxLateSlots = 10;
+
+    private static readonly TimeSpan ComeBackWhenLate = TimeSpan.FromSeconds(1);
+
     /// <summary>Redeems an OTN token: one message to whoever opted in with it.</summary>
     /// <param name="mayStart">
     /// Asked right before each call leaves, after the pacing wait: false withdraws the call
@@ -94,7 +102,7 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
     /// </summary>
     private async Task<SendResult?> WaitForSlotAsync(string pageId, Func<CancellationToken, ValueTask<bool>>? mayStart, CancellationToken cancellationToken)
     {
-        while (true)
+        for (var late = 0; late < MaxLateSlots;)
         {
             var grant = await budget.AcquireAsync(pageId, cancellationToken).ConfigureAwait(false);
             if (!grant.Granted)
@@ -108,6 +116,7 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
             }
             if (!budget.IsOnTime(grant))
             {
+                late++;
                 continue;
             }
             if (warmUp.MayCall())
@@ -116,6 +125,7 @@ public sealed class SendApiClient(HttpClient http, IOptionsMonitor<MessengerOpti
             }
             await warmUp.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+        return new SendResult(SendStatus.Throttled, Reason: $"This instance could not send to Page {pageId} within {SendBudget.LateSlot.TotalMilliseconds} ms of its slot {MaxLateSlots} times running; it comes back later.", RetryAfter: ComeBackWhenLate);
     }
 
     private async Task<SendResult> CallAsync(MessengerOptions settings, string accessToken, string pageId, JsonObject recipient, JsonObject message, bool tokenSend, CancellationToken cancellationToken)
