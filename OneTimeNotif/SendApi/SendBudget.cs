@@ -116,7 +116,7 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
                 var woke = time.GetUtcNow();
                 // A pause learnt while waiting voids the slot: no call to a paused Page. So does waking late (a busy
                 // host): callers that woke late together would go out as a burst, over the Page's rate.
-                if (Latest(page.PausedUntil, _app.PausedUntil) <= woke && woke - slot <= LateSlot)
+                if (Latest(page.PausedUntil, _app.PausedUntil) <= woke && IsOnTime(slot, woke))
                 {
                     return BudgetGrant.At(slot);
                 }
@@ -139,7 +139,9 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
     /// Whether a call granted <paramref name="grant"/> may still leave: not later than <see cref="LateSlot"/> after its
     /// slot. Asked right before the call, after any work done since the grant.
     /// </summary>
-    public bool IsOnTime(BudgetGrant grant) => grant.Granted && time.GetUtcNow() - grant.Slot <= LateSlot;
+    public bool IsOnTime(BudgetGrant grant) => grant.Granted && IsOnTime(grant.Slot, time.GetUtcNow());
+
+    private static bool IsOnTime(DateTimeOffset slot, DateTimeOffset now) => now - slot <= LateSlot;
 
     /// <summary>The Page's current shared rate as this instance last saw it (the configured rate before any claim).</summary>
     public double CurrentRate(string pageId) =>
@@ -230,10 +232,9 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
         var now = time.GetUtcNow();
         var until = now + _options.AppThrottlePause;
         _app.Extend(until, now);
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)
         {
-            var stored = (await Table.GetEntityIfExistsAsync<AppBudgetEntity>(AppBudgetEntity.Partition, AppBudgetEntity.Row, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+            var stored = await ReadAppRowAsync(cancellationToken).ConfigureAwait(false);
             if (stored?.PausedUntil >= until)
             {
                 _app.Extend(stored.PausedUntil, now);
@@ -358,9 +359,15 @@ public sealed class SendBudget(StorageTables tables, IOptionsMonitor<MessengerOp
         {
             return;
         }
-        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        var stored = (await Table.GetEntityIfExistsAsync<AppBudgetEntity>(AppBudgetEntity.Partition, AppBudgetEntity.Row, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
+        var stored = await ReadAppRowAsync(cancellationToken).ConfigureAwait(false);
         _app.Extend(stored?.PausedUntil ?? DateTimeOffset.MinValue, now);
+    }
+
+    /// <summary>The app-wide pause row as stored; null before any app-wide limit was met.</summary>
+    private async Task<AppBudgetEntity?> ReadAppRowAsync(CancellationToken cancellationToken)
+    {
+        await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        return (await Table.GetEntityIfExistsAsync<AppBudgetEntity>(AppBudgetEntity.Partition, AppBudgetEntity.Row, cancellationToken: cancellationToken).ConfigureAwait(false)).ValueOrNull();
     }
 
     /// <summary>The Page's row as stored, or a new one (not yet stored: no ETag) at the configured rate.</summary>
